@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One-time setup of a machine for bnn (idempotent; needs root for apt):
+#   - Debian packages: OpenBLAS (the fast GEMM path, through Deno FFI), xz (the stored
+#     CIFAR copies), python3-onnx (the ONNX checker used by the tests);
+#   - Deno 2.9.6 from npm, when it is missing;
+#   - the npm dependencies pinned in deno.lock.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(libopenblas0-pthread xz-utils python3-onnx)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v deno >/dev/null 2>&1; then
+  echo "setup: installing deno 2.9.6 from npm"
+  npm install -g deno@2.9.6 >/dev/null 2>&1
+fi
+
+deno install --frozen
