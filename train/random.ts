@@ -61,7 +61,9 @@ export class Rng {
    */
   constructor(seed: number, stream = "") {
     if (!Number.isSafeInteger(seed) || seed < 0) {
-      throw new RangeError(`Cannot create Rng as seed must be a non-negative integer: current value is ${seed}`);
+      throw new RangeError(
+        `Cannot create Rng as seed must be a non-negative integer: current value is ${seed}`,
+      );
     }
     const mix = splitmix32((seed ^ hashName(stream)) >>> 0 ^ Math.floor(seed / 2 ** 32));
     this.#s = new Uint32Array([mix(), mix(), mix(), mix()]);
@@ -102,9 +104,11 @@ export class Rng {
   /** A uniform integer in [0, n). */
   int(n: number): number {
     if (!Number.isInteger(n) || n <= 0 || n > 2 ** 32) {
-      throw new RangeError(`Cannot draw Rng.int(n) as n must be an integer in [1, 2^32]: current value is ${n}`);
+      throw new RangeError(
+        `Cannot draw Rng.int(n) as n must be an integer in [1, 2^32]: current value is ${n}`,
+      );
     }
-    // Lemire's multiply-shift with rejection: unbiased for every n.
+    // Modulo with rejection of the incomplete top range: unbiased for every n.
     const limit = (2 ** 32) - ((2 ** 32) % n);
     let x = this.nextUint32();
     while (x >= limit) x = this.nextUint32();
