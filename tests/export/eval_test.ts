@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import { benchEval, evaluateOnnx, openClassifier, predictDataset } from "../../export/eval.ts";
+import { ExportError } from "../../export/export_error.ts";
+import { exportModel, writeOnnxExport } from "../../export/export.ts";
+import { classificationMetrics } from "../../export/metrics.ts";
+import type { ImageDataset } from "../../train/data/dataset.ts";
+import { NORMALIZATION } from "../../train/data/normalization.ts";
+import { Rng } from "../../train/random.ts";
+import { randomSigns } from "./_helpers.ts";
+import { syntheticRun } from "./_run.ts";
+
+function randomDataset(
+  count: number,
+  h: number,
+  w: number,
+  c: number,
+  classes: number,
+  seed: number,
+): ImageDataset {
+  const rng = new Rng(seed, "dataset");
+  return {
+    name: "mnist",
+    images: Uint8Array.from({ length: count * h * w * c }, () => rng.int(256)),
+    labels: Uint8Array.from({ length: count }, () => rng.int(classes)),
+    count,
+    height: h,
+    width: w,
+    channels: c,
+    numClasses: classes,
+  };
+}
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-ffi",
+      "export/eval_main.ts",
+      ...args,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: r.code,
+    stdout: new TextDecoder().decode(r.stdout),
+    stderr: new TextDecoder().decode(r.stderr),
+  };
+}
+
+Deno.test("predictDataset() + classificationMetrics() equal the trainer's Model.evaluate() on the same images", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bnn_eval_" });
+  const run = await syntheticRun(dir, "ste", { "model-architecture": "MLP_CL", dataset: "mnist" });
+  try {
+    const { path } = await exportModel(dir);
+    const ds = randomDataset(57, 28, 28, 1, 10, 4);
+    const expected = run.model.evaluate(ds, { batchSize: 20 });
+    const m = await openClassifier(path);
+    const order = Uint32Array.from({ length: ds.count }, (_, i) => i);
+    const pred = await predictDataset(m, ds, order, NORMALIZATION.mnist, 16);
+    await m.session.release();
+    const got = classificationMetrics({ ...pred, logits: pred.logits ?? undefined });
+    assert.equal(got.accuracy, expected.acc);
+    assert.ok(
+      Math.abs(got.nll - expected.loss) < 1e-4,
+      `nll ${got.nll} vs trainer loss ${expected.loss}`,
+    );
+    assert.deepEqual([...pred.labels], [...ds.labels]);
+  } finally {
+    run.model.optimizer.dispose();
+    run.model.net.dispose();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("predictDataset() refuses a dataset whose image shape or classes do not fit the model", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bnn_eval_" });
+  try {
+    const spec = {
+      architecture: "t",
+      inputShape: [4, 4, 3] as [number, number, number],
+      numClasses: 2,
+      layers: [{ type: "flatten" as const }, { type: "dense" as const, inputs: 48, units: 2 }],
+    };
+    await writeOnnxExport({
+      spec,
+      weightSets: [randomSigns([[48, 2]], new Rng(1))],
+      batchNorms: [],
+    }, `${dir}/m.onnx`);
+    const m = await openClassifier(`${dir}/m.onnx`);
+    assert.deepEqual(m.inputShape, [3, 4, 4]);
+    const order = new Uint32Array([0]);
+    const norm = NORMALIZATION.cifar10;
+    await assert.rejects(
+      () => predictDataset(m, randomDataset(1, 4, 4, 1, 2, 1), order, norm, 1, "m.onnx"),
+      (e: Error) =>
+        e instanceof ExportError && /expects images \[3, 4, 4\].*has \[1, 4, 4\]/.test(e.message),
+    );
+    await assert.rejects(
+      () => predictDataset(m, randomDataset(1, 4, 4, 3, 5, 1), order, norm, 1, "m.onnx"),
+      /has 2 classes but dataset mnist has 5/,
+    );
+    const ok = await predictDataset(
+      m,
+      randomDataset(3, 4, 4, 3, 2, 1),
+      new Uint32Array([2, 0]),
+      norm,
+      1,
+    );
+    assert.equal(ok.probabilities.length, 4);
+    await m.session.release();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("eval CLI refuses a non-ONNX file, a missing file and a shape mismatch in one line", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bnn_eval_" });
+  try {
+    await Deno.writeTextFile(`${dir}/fake.onnx`, "this is not a protobuf");
+    const spec = {
+      architecture: "t",
+      inputShape: [32, 32, 3] as [number, number, number],
+      numClasses: 10,
+      layers: [{ type: "flatten" as const }, { type: "dense" as const, inputs: 3072, units: 10 }],
+    };
+    await writeOnnxExport(
+      { spec, weightSets: [randomSigns([[3072, 10]], new Rng(1))], batchNorms: [] },
+      `${dir}/cifar.onnx`,
+    );
+    const cases: [string[], RegExp][] = [
+      [[`${dir}/fake.onnx`, "--dataset", "mnist"], /fake\.onnx is not a loadable ONNX model/],
+      [[`${dir}/none.onnx`], /none\.onnx does not exist/],
+      [[`${dir}/cifar.onnx`], /no --dataset given/],
+      [[`${dir}/cifar.onnx`, "--split", "train"], /--split must be "test" or "val"/],
+      [
+        [`${dir}/cifar.onnx`, "--dataset", "mnist", "--split", "val"],
+        /--split val needs the run's config/,
+      ],
+      [[`${dir}/cifar.onnx`, "--batch-size", "0"], /--batch-size must be an integer ≥ 1/],
+    ];
+    const mnist = "../shared/data/mnist";
+    const hasMnist = await Deno.stat(mnist).then(() => true, () => false);
+    if (hasMnist) {
+      cases.push([
+        [`${dir}/cifar.onnx`, "--dataset", "mnist", "--data-dir", "../shared/data"],
+        /expects images \[3, 32, 32\] \(C, H, W\) but dataset mnist has \[1, 28, 28\]/,
+      ]);
+    } else console.warn(`SKIPPED the MNIST shape-mismatch case: ${mnist} is missing`);
+    for (const [args, re] of cases) {
+      const r = await cli(args);
+      assert.equal(r.code, 1, `${args}: exit ${r.code}: ${r.stderr}`);
+      const lines = r.stderr.trim().split("\n");
+      assert.equal(lines.length, 1, `${args}: ${r.stderr}`);
+      assert.match(lines[0], /^bnn eval: /);
+      assert.match(lines[0], re);
+    }
+    await assert.rejects(() => evaluateOnnx(`${dir}/cifar.onnx`, { limit: -1 }), ExportError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("benchEval() reports a positive throughput", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bnn_eval_" });
+  try {
+    const spec = {
+      architecture: "t",
+      inputShape: [4, 4, 1] as [number, number, number],
+      numClasses: 2,
+      layers: [{ type: "flatten" as const }, { type: "dense" as const, inputs: 16, units: 2 }],
+    };
+    await writeOnnxExport({
+      spec,
+      weightSets: [randomSigns([[16, 2]], new Rng(1))],
+      batchNorms: [],
+    }, `${dir}/m.onnx`);
+    const ips = await benchEval(`${dir}/m.onnx`, { batchSize: 8, batches: 2 });
+    assert.ok(Number.isFinite(ips) && ips > 0, String(ips));
+    await assert.rejects(() => benchEval(`${dir}/m.onnx`, { batchSize: 0 }), RangeError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
