@@ -1,0 +1,320 @@
+/**
+ * The paper's and the reproduction's architectures as {@linkcode ModelSpec}s
+ * (reference.md §Architectures, reference-sources.md §3). Every dense and conv
+ * layer is binary, first and last included; no biases; real ReLU activations; BN
+ * with affine parameters only when `batch_affine`.
+ *
+ * - `BinaryConnect` (MNIST MLP): flatten → Dropout(p) → [FC 2048 → BN → ReLU →
+ *   Dropout(p)]×3 → FC classes → BN. BN eps 1e-4 (config `eps`), momentum 0.15
+ *   (config `momentum`). 10,014,720 binary weights.
+ * - `VGGBinaryConnect` (CIFAR): conv3×3 128 → BN → ReLU; conv 128 → MaxPool2 → BN →
+ *   ReLU; conv 256 → BN → ReLU; conv 256 → MaxPool2 → BN → ReLU; conv 512 → BN →
+ *   ReLU; conv 512 → MaxPool2 → BN → ReLU; flatten → FC 1024 → BN → ReLU → FC 1024
+ *   → BN → ReLU → FC classes → BN. Conv BN eps 1e-5, momentum = config `momentum`
+ *   (0.2); FC BN eps 1e-5, momentum 0.1 (PyTorch defaults; `eps` overrides all). Max pooling comes
+ *   before BN, as in the code. 14,022,016 weights for CIFAR-10, 14,114,176 for 100.
+ * - `LRNetSmall` (MNIST): conv5×5 32 (pad 2) → MaxPool2 → BN → ReLU → conv5×5 64 →
+ *   MaxPool2 → BN → ReLU → flatten → FC 512 → BN → ReLU → FC classes → BN. Conv BN
+ *   eps 1e-5, momentum = config `momentum` (class default 0.2); FC BN eps 1e-5, momentum 0.1.
+ * - `LRNetBig` (CIFAR-10): the VGG conv stack without conv BNs (the reproduction's
+ *   `forward` skips bn1–bn6) → flatten → FC 1024 → BN → ReLU → FC classes → BN (eps
+ *   1e-5, momentum 0.1).
+ * - `MLP_CL` (continual learning): flatten → FC 100 → BN → ReLU → FC 100 → BN →
+ *   ReLU → FC classes → BN, BN eps 1e-4, momentum 0.15 (config `momentum`); no
+ *   dropout (`drop_prob` is ignored, as in both reference models). 89,400 weights.
+ *
+ * The config key `eps`, when given, sets the eps of every BN layer (default 1e-4
+ * for the MLPs, 1e-5 for the conv nets), as the config schema documents it.
+ * @module
+ */
+import type { LayerSpec, ModelSpec } from "./spec.ts";
+import { layerOutputShapes } from "./shapes.ts";
+
+/**
+ * The architectures {@linkcode buildSpec} knows.
+ *
+ * @example Usage
+ * ```ts
+ * import { ARCHITECTURES } from "./architectures.ts";
+ * if (!ARCHITECTURES.includes("VGGBinaryConnect")) throw new Error();
+ * ```
+ */
+export const ARCHITECTURES = [
+  "BinaryConnect",
+  "VGGBinaryConnect",
+  "LRNetSmall",
+  "LRNetBig",
+  "MLP_CL",
+] as const;
+
+/**
+ * One of {@linkcode ARCHITECTURES}.
+ *
+ * @example Usage
+ * ```ts
+ * import type { Architecture } from "./architectures.ts";
+ * const a: Architecture = "BinaryConnect";
+ * if (a !== "BinaryConnect") throw new Error();
+ * ```
+ */
+export type Architecture = typeof ARCHITECTURES[number];
+
+/**
+ * Image shape `[height, width, channels]` and class count of the known datasets.
+ *
+ * @example Usage
+ * ```ts
+ * import { DATASET_SHAPES } from "./architectures.ts";
+ * if (DATASET_SHAPES.cifar100.numClasses !== 100) throw new Error();
+ * ```
+ */
+export const DATASET_SHAPES: Record<
+  string,
+  { inputShape: [number, number, number]; numClasses: number }
+> = {
+  mnist: { inputShape: [28, 28, 1], numClasses: 10 },
+  cifar10: { inputShape: [32, 32, 3], numClasses: 10 },
+  cifar100: { inputShape: [32, 32, 3], numClasses: 100 },
+};
+
+/**
+ * Config keys {@linkcode buildSpec} reads (snake_case, as the reproduction's JSON configs).
+ *
+ * @example Usage
+ * ```ts
+ * import { buildSpec, type BuildSpecOptions } from "./architectures.ts";
+ * const opts: BuildSpecOptions = { model_architecture: "VGGBinaryConnect", dataset: "cifar10", momentum: 0.2 };
+ * if (buildSpec(opts).numClasses !== 10) throw new Error();
+ * ```
+ */
+export interface BuildSpecOptions {
+  /** `BinaryConnect`, `VGGBinaryConnect`, `LRNetSmall`, `LRNetBig` or `MLP_CL`. */
+  model_architecture: string;
+  /** `mnist`, `cifar10` or `cifar100` (gives the image shape), unless `image_shape` is set. */
+  dataset?: string;
+  /** `[height, width, channels]` for a custom dataset (overrides `dataset`). */
+  image_shape?: [number, number, number];
+  /** The reproduction's key: flattened input size for MLPs, channels for CNNs; checked if given. */
+  input_shape?: number;
+  /** Number of classes (default: the dataset's). */
+  output_shape?: number;
+  /** Dropout probability p of BinaryConnect, in [0, 1) (default 0.2); other architectures ignore it. */
+  drop_prob?: number;
+  /** BN momentum (PyTorch convention) of the MLP BNs and the conv BNs (default 0.15 MLPs, 0.2 CNNs). */
+  momentum?: number;
+  /** Learn BN γ/β with Adam (default false). */
+  batch_affine?: boolean;
+  /** BN eps of every BN layer (default 1e-4 for the MLPs, 1e-5 for the conv nets). */
+  eps?: number;
+  /** bnn's width knob: hidden units/channels × this (rounded, ≥ 1; default 1 = the paper's). */
+  width_multiplier?: number;
+}
+
+function check(ok: boolean, key: string, value: unknown, allowed: string, Err = RangeError): void {
+  if (!ok) {
+    throw new Err(
+      `Cannot build the model spec as ${key} must be ${allowed}: current value is ${
+        JSON.stringify(value)
+      }`,
+    );
+  }
+}
+
+function optNumber(o: Record<string, unknown>, key: string): void {
+  const v = o[key];
+  check(v === undefined || typeof v === "number", key, v, "a number", TypeError);
+}
+
+/**
+ * Builds the {@linkcode ModelSpec} of a configured architecture.
+ *
+ * @throws {TypeError} If a key has the wrong type.
+ * @throws {RangeError} If a key has an invalid value (the message names the key and shows the value).
+ *
+ * @example Usage
+ * ```ts
+ * import { buildSpec } from "./architectures.ts";
+ * const spec = buildSpec({ model_architecture: "BinaryConnect", dataset: "mnist" });
+ * if (spec.numClasses !== 10) throw new Error("MNIST has 10 classes");
+ * if (spec.layers.length !== 16) throw new Error("flatten, dropout, 3×4, FC, BN");
+ * ```
+ */
+export function buildSpec(opts: BuildSpecOptions): ModelSpec {
+  check(typeof opts === "object" && opts !== null, "opts", opts, "an object", TypeError);
+  const o = opts as unknown as Record<string, unknown>;
+  const arch = opts.model_architecture;
+  check(
+    typeof arch === "string" && (ARCHITECTURES as readonly string[]).includes(arch),
+    "model_architecture",
+    arch,
+    `one of ${ARCHITECTURES.join(", ")}`,
+  );
+  for (
+    const k of ["input_shape", "output_shape", "drop_prob", "momentum", "eps", "width_multiplier"]
+  ) optNumber(o, k);
+  check(
+    opts.batch_affine === undefined || typeof opts.batch_affine === "boolean",
+    "batch_affine",
+    opts.batch_affine,
+    "a boolean",
+    TypeError,
+  );
+
+  let inputShape: [number, number, number];
+  let defaultClasses: number | undefined;
+  if (opts.image_shape !== undefined) {
+    const s = opts.image_shape;
+    check(
+      Array.isArray(s) && s.length === 3 && s.every((x) => Number.isInteger(x) && x > 0),
+      "image_shape",
+      s,
+      "three positive integers [height, width, channels]",
+    );
+    inputShape = [s[0], s[1], s[2]];
+  } else {
+    const d = opts.dataset;
+    check(
+      typeof d === "string" && d in DATASET_SHAPES,
+      "dataset",
+      d,
+      `one of ${Object.keys(DATASET_SHAPES).join(", ")}`,
+    );
+    inputShape = [...DATASET_SHAPES[d!].inputShape];
+    defaultClasses = DATASET_SHAPES[d!].numClasses;
+  }
+  const numClasses = opts.output_shape ?? defaultClasses;
+  check(
+    Number.isInteger(numClasses) && numClasses! > 0,
+    "output_shape",
+    numClasses,
+    "a positive integer",
+  );
+
+  const isMlp = arch === "BinaryConnect" || arch === "MLP_CL";
+  if (opts.input_shape !== undefined) {
+    const expected = isMlp ? inputShape[0] * inputShape[1] * inputShape[2] : inputShape[2];
+    check(
+      opts.input_shape === expected,
+      "input_shape",
+      opts.input_shape,
+      `${expected} (${isMlp ? "the flattened image size" : "the image channels"} for ${arch})`,
+    );
+  }
+  const p = opts.drop_prob ?? 0.2;
+  check(p >= 0 && p < 1, "drop_prob", p, "in [0, 1)");
+  const momentum = opts.momentum ?? (isMlp ? 0.15 : 0.2);
+  check(momentum >= 0 && momentum <= 1, "momentum", momentum, "in [0, 1]");
+  const eps = opts.eps ?? (isMlp ? 1e-4 : 1e-5);
+  check(eps > 0 && Number.isFinite(eps), "eps", eps, "a finite number > 0");
+  const mult = opts.width_multiplier ?? 1;
+  check(mult > 0 && Number.isFinite(mult), "width_multiplier", mult, "a finite number > 0");
+  const affine = opts.batch_affine ?? false;
+  const width = (n: number) => Math.max(1, Math.round(n * mult));
+
+  const b = new Builder(inputShape, affine);
+  switch (arch as Architecture) {
+    case "BinaryConnect":
+      b.flatten().dropout(p);
+      for (let i = 0; i < 3; i++) b.dense(width(2048)).bn(eps, momentum).relu().dropout(p);
+      b.dense(numClasses!).bn(eps, momentum);
+      break;
+    case "MLP_CL":
+      b.flatten();
+      for (let i = 0; i < 2; i++) b.dense(width(100)).bn(eps, momentum).relu();
+      b.dense(numClasses!).bn(eps, momentum);
+      break;
+    case "VGGBinaryConnect":
+      for (const c of [128, 256, 512]) {
+        b.conv(width(c), 3, 1).bn(eps, momentum).relu();
+        b.conv(width(c), 3, 1).maxpool(2).bn(eps, momentum).relu();
+      }
+      b.flatten();
+      for (let i = 0; i < 2; i++) b.dense(width(1024)).bn(eps, 0.1).relu();
+      b.dense(numClasses!).bn(eps, 0.1);
+      break;
+    case "LRNetSmall":
+      b.conv(width(32), 5, 2).maxpool(2).bn(eps, momentum).relu();
+      b.conv(width(64), 5, 2).maxpool(2).bn(eps, momentum).relu();
+      b.flatten().dense(width(512)).bn(eps, 0.1).relu();
+      b.dense(numClasses!).bn(eps, 0.1);
+      break;
+    case "LRNetBig":
+      for (const c of [128, 256, 512]) {
+        b.conv(width(c), 3, 1).relu();
+        b.conv(width(c), 3, 1).maxpool(2).relu();
+      }
+      b.flatten().dense(width(1024)).bn(eps, 0.1).relu();
+      b.dense(numClasses!).bn(eps, 0.1);
+      break;
+  }
+  const spec: ModelSpec = {
+    architecture: arch,
+    inputShape,
+    numClasses: numClasses!,
+    layers: b.layers,
+  };
+  try {
+    layerOutputShapes(spec);
+  } catch (e) {
+    throw new RangeError(
+      `Cannot build the model spec as ${arch} does not fit image_shape [${inputShape}]: ${
+        (e as Error).message
+      }`,
+    );
+  }
+  return spec;
+}
+
+/** Appends layers while tracking the current per-example shape. */
+class Builder {
+  layers: LayerSpec[] = [];
+  #shape: number[];
+  #affine: boolean;
+
+  constructor(inputShape: [number, number, number], affine: boolean) {
+    this.#shape = [...inputShape];
+    this.#affine = affine;
+  }
+
+  flatten(): this {
+    this.layers.push({ type: "flatten" });
+    this.#shape = [this.#shape.reduce((a, b) => a * b, 1)];
+    return this;
+  }
+
+  dropout(rate: number): this {
+    if (rate > 0) this.layers.push({ type: "dropout", rate });
+    return this;
+  }
+
+  dense(units: number): this {
+    this.layers.push({ type: "dense", inputs: this.#shape[0], units });
+    this.#shape = [units];
+    return this;
+  }
+
+  conv(filters: number, kernelSize: number, padding: number): this {
+    const [h, w, c] = this.#shape;
+    this.layers.push({ type: "conv2d", inChannels: c, filters, kernelSize, padding });
+    this.#shape = [h + 2 * padding - kernelSize + 1, w + 2 * padding - kernelSize + 1, filters];
+    return this;
+  }
+
+  maxpool(size: number): this {
+    const [h, w, c] = this.#shape;
+    this.layers.push({ type: "maxpool", size });
+    this.#shape = [Math.floor(h / size), Math.floor(w / size), c];
+    return this;
+  }
+
+  bn(eps: number, momentum: number): this {
+    const features = this.#shape[this.#shape.length - 1];
+    this.layers.push({ type: "batchnorm", features, eps, momentum, affine: this.#affine });
+    return this;
+  }
+
+  relu(): this {
+    this.layers.push({ type: "relu" });
+    return this;
+  }
+}
