@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { initBackend } from "../../train/backend/mod.ts";
+import { ModelCheckpoint, ProgressLogger, RunLogger, runSummary } from "../../train/callbacks.ts";
+import { loadCheckpoint } from "../../train/checkpoint.ts";
+import type { ImageDataset } from "../../train/data/dataset.ts";
+import { loadDataset } from "../../train/data/load_dataset.ts";
+import { buildSpec } from "../../train/models/architectures.ts";
+import { BinaryNet } from "../../train/models/binary_net.ts";
+import { createOptimizer } from "../../train/optimizers/optimizer.ts";
+import { Rng } from "../../train/random.ts";
+import { type Callback, type CheckpointMeta, Model } from "../../train/trainer.ts";
+import { splitData } from "../../train/data_source.ts";
+
+const DATA_DIR = new URL("../../../shared/data", import.meta.url).pathname;
+await initBackend();
+const mnist = await loadDataset("mnist", "train", { dataDir: DATA_DIR });
+const px = 28 * 28;
+const small: ImageDataset = {
+  ...mnist,
+  count: 400,
+  images: mnist.images.subarray(0, 400 * px),
+  labels: mnist.labels.subarray(0, 400),
+};
+const { train, val } = splitData(small, 0.25, 1); // 300 train (6 steps of 50), 100 validation
+
+function model(): Model {
+  const net = new BinaryNet(buildSpec({ model_architecture: "MLP_CL", dataset: "mnist" }));
+  const opt = createOptimizer("ste", {}, net.binaryShapes, new Rng(1, "optimizer"), []);
+  return new Model(net, opt);
+}
+const fit = {
+  epochs: 3,
+  batchSize: 50,
+  lrInit: 0.01,
+  lrFinal: 1e-16,
+  seed: 1,
+  validationData: val,
+};
+
+Deno.test("ModelCheckpoint saves last.ckpt every K steps and at each epoch end, best.ckpt at each new best", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const ckpt = new ModelCheckpoint(dir, 4, { tag: "t" });
+    const seen: string[] = [];
+    const spy: Callback = {
+      async onBatchEnd(l) {
+        const c = await loadCheckpoint<CheckpointMeta>(ckpt.lastPath).catch(() => null);
+        if (c) {
+          seen.push(`${l.epoch}:${l.step} -> ${c.meta.training.epoch}:${c.meta.training.step}`);
+        }
+      },
+    };
+    const m = model();
+    const history = await m.fit(train, { ...fit, callbacks: [ckpt, spy] });
+    // no file before step 4 of epoch 0; then the step-4 save; from epoch 1 on the epoch-end save
+    assert.deepEqual(seen.slice(0, 4), ["0:4 -> 0:4", "0:5 -> 0:4", "0:6 -> 0:4", "1:1 -> 1:0"]);
+    assert.ok(seen.includes("1:4 -> 1:4") && seen.includes("2:4 -> 2:4"));
+    assert.ok(
+      !seen.some((s) => s.endsWith(":6")),
+      "the last step is saved by the epoch end, not twice",
+    );
+    const last = await loadCheckpoint<CheckpointMeta>(ckpt.lastPath);
+    assert.equal(last.meta.training.epoch, 3);
+    assert.equal(last.meta.tag, "t");
+    const best = await loadCheckpoint<CheckpointMeta>(ckpt.bestPath);
+    const bestEpoch = history.reduce((b, h) => (h.val_acc! > b.val_acc! ? h : b)).epoch;
+    assert.equal(best.meta.training.history.length, bestEpoch + 1);
+    assert.equal(best.meta.training.bestEpoch, bestEpoch);
+    m.optimizer.dispose();
+    m.net.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("RunLogger writes metrics.jsonl, curves.svg and summary.json after every epoch", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const info = {
+      config_name: "c",
+      optimizer: "ste",
+      dataset: "mnist",
+      seed: 1,
+      backend: "x",
+      epochs: 3,
+    };
+    const lines: number[] = [];
+    const spy: Callback = {
+      async onEpochEnd() {
+        lines.push((await Deno.readTextFile(`${dir}/metrics.jsonl`)).trim().split("\n").length);
+      },
+    };
+    const m = model();
+    const history = await m.fit(train, { ...fit, callbacks: [new RunLogger(dir, info), spy] });
+    assert.deepEqual(lines, [1, 2, 3]);
+    const rows = (await Deno.readTextFile(`${dir}/metrics.jsonl`)).trim().split("\n").map((l) =>
+      JSON.parse(l)
+    );
+    assert.deepEqual(rows, JSON.parse(JSON.stringify(history)));
+    const summary = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`));
+    const want = runSummary(history, info, true, 0);
+    for (
+      const k of [
+        "best_val_epoch",
+        "best_val_acc",
+        "test_acc_at_best_val",
+        "final_test_acc",
+        "epochs_done",
+        "finished",
+        "config_name",
+        "seed",
+        "backend",
+        "mean_epoch_seconds",
+      ]
+    ) {
+      assert.deepEqual(summary[k], want[k], k);
+    }
+    assert.ok((await Deno.readTextFile(`${dir}/curves.svg`)).startsWith("<svg"));
+    m.optimizer.dispose();
+    m.net.dispose();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("ProgressLogger redraws a bar on a TTY and prints one line per epoch when piped", async () => {
+  for (const tty of [true, false]) {
+    const out: string[] = [];
+    const m = model();
+    await m.fit(train, {
+      ...fit,
+      epochs: 2,
+      callbacks: [new ProgressLogger(tty, (s) => void out.push(s), 2, 0)],
+    });
+    const text = out.join("");
+    const newlines = text.split("\n").length - 1;
+    assert.equal(newlines, 2, "one line per epoch");
+    if (tty) {
+      assert.equal(out.filter((s) => s.includes(" ETA ")).length, 12, "a redraw per step");
+      assert.ok(out[0]!.startsWith("\r\x1b[2Kepoch 1/2 [####"), JSON.stringify(out[0]));
+      assert.match(out[0]!, / 1\/6 loss \d\.\d{4} acc /);
+    } else {
+      assert.ok(!text.includes("\r") && !text.includes("\x1b"));
+      assert.match(
+        text,
+        /^epoch 1\/2 lr 1\.000e-2 loss \d\.\d{4} train [\d.]+% val [\d.]+% test - /,
+      );
+    }
+    m.optimizer.dispose();
+    m.net.dispose();
+  }
+});

@@ -1,0 +1,292 @@
+import assert from "node:assert/strict";
+import { loadCheckpoint } from "../../train/checkpoint.ts";
+import { withoutTiming } from "../../train/metrics_log.ts";
+import { parseCli } from "../../train/main.ts";
+import type { CheckpointMeta } from "../../train/trainer.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const DATA_DIR = new URL("../../../shared/data", import.meta.url).pathname;
+/** A quick run: the 784-100-100-10 MLP on 3000 MNIST images, 54 steps per epoch. */
+const QUICK = [
+  "--model-architecture",
+  "MLP_CL",
+  "--limit-train",
+  "3000",
+  "--limit-test",
+  "300",
+  "--batch-size",
+  "50",
+  "--epochs",
+  "2",
+  "--data-dir",
+  DATA_DIR,
+  "--backend",
+  "wasm",
+];
+
+function command(args: string[]): Deno.Command {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "train/main.ts", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  });
+}
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const r = await command(args).output();
+  const dec = new TextDecoder();
+  return { code: r.code, stdout: dec.decode(r.stdout), stderr: dec.decode(r.stderr) };
+}
+
+function bits(blobs: Record<string, Float32Array>): Record<string, number[]> {
+  return Object.fromEntries(
+    Object.entries(blobs).map(([k, v]) => [k, Array.from(new Uint32Array(v.slice().buffer))]),
+  );
+}
+
+async function readJsonl(file: string): Promise<Record<string, unknown>[]> {
+  return (await Deno.readTextFile(file)).trim().split("\n").map((l) => JSON.parse(l));
+}
+
+Deno.test("parseCli() reads the optimizer, the config file and every option", () => {
+  const a = parseCli([
+    "bayesbinn",
+    "configs/x.json",
+    "--batch-size",
+    "50",
+    "--seed",
+    "3",
+    "--out",
+    "o",
+    "--resume",
+    "r",
+    "--data-dir",
+    "d",
+    "--backend",
+    "cpu",
+    "--checkpoint-every",
+    "7",
+    "--wandb",
+    "--limit-train",
+    "10",
+  ]);
+  assert.deepEqual(a, {
+    optimizer: "bayesbinn",
+    configFile: "configs/x.json",
+    overrides: { "batch-size": "50", seed: "3", "limit-train": "10" },
+    dataDir: "d",
+    out: "o",
+    resume: "r",
+    backend: "cpu",
+    checkpointEvery: 7,
+    wandb: true,
+    help: false,
+  });
+  assert.equal(parseCli(["--help"]).help, true);
+});
+
+Deno.test("main.ts prints one line and exits non-zero on every bad input", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/run/checkpoints`, { recursive: true });
+    await Deno.writeFile(
+      `${dir}/run/checkpoints/last.ckpt`,
+      new TextEncoder().encode("BNNCKPT\0 short"),
+    );
+    await Deno.writeTextFile(`${dir}/bad.json`, "{ not json");
+    const cases: [string[], RegExp][] = [
+      [[], /^error: the first argument must be "bayesbinn" or "ste": current value is missing$/],
+      [
+        ["adam"],
+        /^error: the first argument must be "bayesbinn" or "ste": current value is "adam"$/,
+      ],
+      [["bayesbinn", "--bogus", "1"], /^error: Unknown option '--bogus'.* \(see --help\)$/],
+      [
+        ["bayesbinn", "--epochs"],
+        /^error: Option '--epochs <value>' argument missing \(see --help\)$/,
+      ],
+      [["bayesbinn", "--epochs", "abc"], /^error: .*epochs.*abc/],
+      [["ste", "--temperature", "1e-8"], /^error: .*temperature/],
+      [["bayesbinn", `${dir}/missing.json`], /^error: .*missing\.json/],
+      [["bayesbinn", `${dir}/bad.json`], /^error: .*bad\.json/],
+      [
+        ["bayesbinn", "a.json", "b.json"],
+        /^error: unexpected argument "b.json" \(one CONFIG file at most\)$/,
+      ],
+      [
+        ["bayesbinn", "--backend", "gpu"],
+        /^error: --backend must be one of blas, wasm, cpu: current value is "gpu"$/,
+      ],
+      [
+        ["bayesbinn", "--checkpoint-every=-1"],
+        /^error: --checkpoint-every must be a non-negative integer: current value is "-1"$/,
+      ],
+      [
+        ["bayesbinn", "--resume", `${dir}/nothing`],
+        /^error: checkpoint .*nothing\/checkpoints\/last\.ckpt does not exist$/,
+      ],
+      [
+        ["bayesbinn", "--resume", `${dir}/run`],
+        /^error: checkpoint .*run\/checkpoints\/last\.ckpt is truncated \(14 of at least 56 bytes\)$/,
+      ],
+      [
+        ["bayesbinn", "--resume", `${dir}/run`, "--epochs", "3"],
+        /^error: --resume continues the saved run as it was configured/,
+      ],
+      [
+        ["bayesbinn", "--out", `${dir}/run`, "--data-dir", `${dir}/no-data`],
+        /^error: run folder .*run already holds a run: continue it with --resume/,
+      ],
+    ];
+    const results = await Promise.all(cases.map(([args]) => cli(args)));
+    cases.forEach(([args, re], i) => {
+      const r = results[i]!;
+      const label = args.join(" ");
+      assert.notEqual(r.code, 0, label);
+      assert.match(r.stderr.trimEnd(), re, label);
+      assert.equal(r.stderr.trimEnd().split("\n").length, 1, `one line: ${label}: ${r.stderr}`);
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("main.ts --help prints usage and the config keys", async () => {
+  const r = await cli(["ste", "--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^Usage: deno run -A train\/main.ts <bayesbinn\|ste>/);
+  assert.ok(r.stdout.includes("--grad_clip_value") && r.stdout.includes("--checkpoint-every"));
+});
+
+Deno.test("main.ts --resume after SIGKILL mid-epoch ends with the same weights and metrics as an uninterrupted run", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const args = (out: string) => ["bayesbinn", ...QUICK, "--checkpoint-every", "1", "--out", out];
+    const killed = `${dir}/killed`, straight = `${dir}/straight`;
+    // the uninterrupted run goes on beside the one that gets killed
+    const straightRun = cli(args(straight));
+    const child = command(args(killed)).spawn();
+    const last = `${killed}/checkpoints/last.ckpt`;
+    for (let i = 0; i < 6000; i++) {
+      try {
+        await Deno.stat(last);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    }
+    child.kill("SIGKILL");
+    const status = await child.status;
+    await child.stdout.cancel();
+    await child.stderr.cancel();
+    assert.equal(status.signal, "SIGKILL", "the run was killed before it finished");
+    const atKill = await loadCheckpoint<CheckpointMeta>(last);
+    const t = atKill.meta.training;
+    assert.ok(
+      t.epoch < 2 && t.step > 0,
+      `killed mid-epoch: epoch ${t.epoch} step ${t.step}`,
+    );
+
+    const resumed = await cli(["bayesbinn", "--resume", killed]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(
+      resumed.stdout,
+      new RegExp(`resuming .*killed at epoch ${t.epoch + 1}, step ${t.step}`),
+    );
+    const s = await straightRun;
+    assert.equal(s.code, 0, s.stderr);
+
+    const a = await loadCheckpoint<CheckpointMeta>(`${straight}/checkpoints/last.ckpt`);
+    const b = await loadCheckpoint<CheckpointMeta>(last);
+    assert.deepEqual(bits(b.blobs), bits(a.blobs));
+    assert.deepEqual(b.meta.optimizerScalars, a.meta.optimizerScalars);
+    assert.deepEqual(
+      b.meta.training.history.map(withoutTiming),
+      a.meta.training.history.map(withoutTiming),
+    );
+    const ma = await readJsonl(`${straight}/metrics.jsonl`),
+      mb = await readJsonl(`${killed}/metrics.jsonl`);
+    assert.deepEqual(mb.map(withoutTiming), ma.map(withoutTiming));
+    const sa = JSON.parse(await Deno.readTextFile(`${straight}/summary.json`));
+    const sb = JSON.parse(await Deno.readTextFile(`${killed}/summary.json`));
+    for (
+      const k of ["best_val_epoch", "test_acc_at_best_val", "final_test_acc", "config_name", "seed"]
+    ) {
+      assert.deepEqual(sb[k], sa[k], k);
+    }
+
+    // the run folder of the uninterrupted run
+    assert.equal(ma.length, 2);
+    for (const m of ma) {
+      for (
+        const k of [
+          "epoch",
+          "lr",
+          "train_loss",
+          "train_acc",
+          "val_acc",
+          "test_acc",
+          "seconds",
+          "examples_per_s",
+        ]
+      ) {
+        assert.equal(typeof m[k], "number", k);
+      }
+      for (const k of ["train_acc", "val_acc", "test_acc"]) {
+        assert.ok((m[k] as number) >= 0 && (m[k] as number) <= 1);
+      }
+    }
+    assert.ok((ma[1]!.train_loss as number) < (ma[0]!.train_loss as number));
+    const best = ma.reduce((p, m) => ((m.val_acc as number) > (p.val_acc as number) ? m : p));
+    assert.equal(sa.best_val_epoch, best.epoch);
+    assert.equal(sa.test_acc_at_best_val, best.test_acc);
+    assert.equal(sa.final_test_acc, ma[1]!.test_acc);
+    assert.equal(sa.backend, "wasm");
+    assert.equal(sa.finished, true);
+    const bestCkpt = await loadCheckpoint<CheckpointMeta>(`${straight}/checkpoints/best.ckpt`);
+    assert.equal(bestCkpt.meta.training.history.at(-1)!.epoch, best.epoch);
+    const config = JSON.parse(await Deno.readTextFile(`${straight}/config.json`));
+    assert.equal(config.optimizer, "bayesbinn");
+    assert.equal(config.limit_train, 3000);
+    assert.match(
+      await Deno.readTextFile(`${straight}/curves.svg`),
+      /^<svg [^>]*>[\s\S]*<path d="M[^"]+"[\s\S]*<\/svg>\n$/,
+    );
+    assert.match(s.stdout, /MLP_CL summary/);
+    assert.match(
+      s.stdout,
+      /epoch 2\/2 lr 5\.000e-5 loss \d\.\d{4} train \d+\.\d\d% val \d+\.\d\d% test \d+\.\d\d%/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("main.ts stops on a non-finite parameter, naming epoch and step, and keeps the last good checkpoint", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const r = await cli([
+      "bayesbinn",
+      ...QUICK,
+      "--lr-init",
+      "1e10",
+      "--checkpoint-every",
+      "1",
+      "--out",
+      dir,
+    ]);
+    assert.equal(r.code, 3);
+    assert.match(
+      r.stderr,
+      /^error: training stopped: parameter 'lambda\.\d+' has -?Infinity at index \d+ at epoch 1, step (\d+); the last good checkpoint is .*checkpoints\/last\.ckpt\n$/,
+    );
+    const step = Number(r.stderr.match(/step (\d+)/)![1]);
+    const kept = await loadCheckpoint<CheckpointMeta>(`${dir}/checkpoints/last.ckpt`);
+    assert.equal(kept.meta.training.step, step - 1, "the checkpoint before the bad step");
+    for (const v of Object.values(kept.blobs)) assert.ok(v.every(Number.isFinite));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,468 @@
+/**
+ * The training command behind `deno task train:bayesbinn [CONFIG]` and
+ * `deno task train:ste [CONFIG]`:
+ *
+ *     deno run -A train/main.ts <bayesbinn|ste> [CONFIG.json] [--<config key> value ...]
+ *       [--data-dir DIR] [--out DIR] [--resume RUN_DIR] [--backend blas|wasm|cpu]
+ *       [--checkpoint-every N] [--wandb] [--help]
+ *
+ * It resolves the config (defaults ← file ← flags), loads the data, builds the network and the
+ * optimizer, prints the model summary, and trains with the paper's protocol (validation split,
+ * test accuracy at the best-validation epoch). The run folder (`--out`, default
+ * `runs/<optimizer>-<dataset>-<timestamp>`) gets `config.json`, `metrics.jsonl`, `curves.svg`,
+ * `summary.json` and `checkpoints/{last,best}.ckpt`. `--resume RUN_DIR` continues from
+ * `RUN_DIR/checkpoints/last.ckpt` and ends with the same weights, bit for bit, as a run that was
+ * never interrupted.
+ *
+ * Every error ends the process with one line on stderr and a non-zero exit code.
+ * @module
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import * as tf from "@tensorflow/tfjs";
+import { BACKEND_NAMES, type BackendName, initBackend } from "./backend/mod.ts";
+import { ModelCheckpoint, ProgressLogger, RunLogger } from "./callbacks.ts";
+import { CheckpointError, loadCheckpoint } from "./checkpoint.ts";
+import {
+  type Config,
+  configHelp,
+  configNotes,
+  configOptions,
+  configToJson,
+  pickConfigOverrides,
+  resolveConfig,
+  saveResolvedConfig,
+} from "./config.ts";
+import type { ImageDataset } from "./data/dataset.ts";
+import { loadDataset } from "./data/load_dataset.ts";
+import { buildSpec, type BuildSpecOptions } from "./models/architectures.ts";
+import { BinaryNet } from "./models/binary_net.ts";
+import { formatSummary, summarize } from "./models/summary.ts";
+import { createOptimizer } from "./optimizers/optimizer.ts";
+import { Rng } from "./random.ts";
+import { type Callback, type CheckpointMeta, Model, NonFiniteError } from "./trainer.ts";
+import { type DataSource, sizeOf, splitData } from "./data_source.ts";
+import { selectBest } from "./metrics_log.ts";
+import { wandbCallback } from "./wandb.ts";
+
+/**
+ * A bad command line; the CLI prints its message as one line.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseCli, UsageError } from "./main.ts";
+ * try {
+ *   parseCli(["adam"]);
+ *   throw new Error("not reached");
+ * } catch (e) {
+ *   if (!(e instanceof UsageError)) throw e;
+ * }
+ * ```
+ */
+export class UsageError extends Error {
+  /** @param message One line naming the flag or argument and what is allowed. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+const USAGE = `Usage: deno run -A train/main.ts <bayesbinn|ste> [CONFIG.json] [options]
+
+Trains a binary network with BayesBiNN or STE and writes a run folder.
+
+Options:
+  --<config key> VALUE   override a config key (see below); kebab-case also accepted
+  --data-dir DIR         where the datasets are (default: the data helper's search path)
+  --out DIR              run folder (default runs/<optimizer>-<dataset>-<timestamp>)
+  --resume RUN_DIR       continue RUN_DIR from checkpoints/last.ckpt (no CONFIG or key flags)
+  --backend NAME         ${BACKEND_NAMES.join(", ")} (default: the fastest available)
+  --checkpoint-every N   also save last.ckpt every N steps within an epoch (default 0 = off)
+  --wandb                stream config and metrics to Weights & Biases (npm:@wandb/sdk)
+  -h, --help             this help
+`;
+
+/** The CLI's own options (config keys come from {@linkcode configOptions}). */
+const OWN_OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  "data-dir": { type: "string" },
+  out: { type: "string" },
+  resume: { type: "string" },
+  backend: { type: "string" },
+  "checkpoint-every": { type: "string" },
+  wandb: { type: "boolean" },
+} as const;
+
+/** Parsed command line. */
+export interface CliArgs {
+  optimizer: "bayesbinn" | "ste";
+  configFile?: string;
+  overrides: Record<string, string>;
+  dataDir?: string;
+  out?: string;
+  resume?: string;
+  backend?: BackendName;
+  /** Undefined when not given (a resumed run then keeps its saved value, else 0). */
+  checkpointEvery?: number;
+  wandb: boolean;
+  help: boolean;
+}
+
+/**
+ * Parses the command line (node:util parseArgs, strict).
+ *
+ * @param args `Deno.args`.
+ * @returns The parsed arguments.
+ * @throws {UsageError} On an unknown flag, a missing value, a bad optimizer or option value.
+ *
+ * @example Usage
+ * ```ts
+ * import { parseCli } from "./main.ts";
+ * const a = parseCli(["ste", "--epochs", "2", "--out", "runs/x"]);
+ * if (a.optimizer !== "ste" || a.overrides.epochs !== "2" || a.out !== "runs/x") throw new Error();
+ * ```
+ */
+export function parseCli(args: string[]): CliArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...configOptions(), ...OWN_OPTIONS },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.split("\n")[0]} (see --help)`);
+  }
+  const { values, positionals } = parsed;
+  const v = values as Record<string, string | boolean | undefined>;
+  const help = v.help === true;
+  const [optimizer, configFile, ...extra] = positionals;
+  if (optimizer === undefined && help) {
+    return { optimizer: "bayesbinn", overrides: {}, wandb: false, help };
+  }
+  if (optimizer !== "bayesbinn" && optimizer !== "ste") {
+    throw new UsageError(
+      `the first argument must be "bayesbinn" or "ste": current value is ${
+        optimizer === undefined ? "missing" : JSON.stringify(optimizer)
+      }`,
+    );
+  }
+  if (extra.length > 0) {
+    throw new UsageError(
+      `unexpected argument ${JSON.stringify(extra[0])} (one CONFIG file at most)`,
+    );
+  }
+  const backend = v.backend as string | undefined;
+  if (backend !== undefined && !(BACKEND_NAMES as readonly string[]).includes(backend)) {
+    throw new UsageError(
+      `--backend must be one of ${BACKEND_NAMES.join(", ")}: current value is ${
+        JSON.stringify(backend)
+      }`,
+    );
+  }
+  const everyText = v["checkpoint-every"] as string | undefined;
+  const checkpointEvery = everyText === undefined ? 0 : Number(everyText);
+  if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0 || everyText?.trim() === "") {
+    throw new UsageError(
+      `--checkpoint-every must be a non-negative integer: current value is ${
+        JSON.stringify(everyText)
+      }`,
+    );
+  }
+  for (const flag of ["data-dir", "out", "resume"] as const) {
+    if (v[flag] === "") throw new UsageError(`--${flag} must not be empty`);
+  }
+  return {
+    optimizer,
+    configFile,
+    overrides: pickConfigOverrides(values),
+    dataDir: v["data-dir"] as string | undefined,
+    out: v.out as string | undefined,
+    resume: v.resume as string | undefined,
+    backend: backend as BackendName | undefined,
+    checkpointEvery: everyText === undefined ? undefined : checkpointEvery,
+    wandb: v.wandb === true,
+    help,
+  };
+}
+
+function timestamp(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${
+    p(d.getUTCMinutes())
+  }${p(d.getUTCSeconds())}`;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await Deno.stat(p);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+function firstN(ds: ImageDataset, n: number): ImageDataset {
+  if (n === 0 || n >= ds.count) return ds;
+  const px = ds.height * ds.width * ds.channels;
+  return {
+    ...ds,
+    count: n,
+    images: ds.images.subarray(0, n * px),
+    labels: ds.labels.subarray(0, n),
+  };
+}
+
+/** The checkpoint metadata main.ts adds to the trainer's. */
+interface RunMeta extends CheckpointMeta {
+  config: Record<string, unknown>;
+  config_name?: string;
+  data_dir?: string | null;
+  backend?: string;
+  checkpoint_every?: number;
+  spec: unknown;
+  seed: number;
+}
+
+/**
+ * Runs the training command. Returns the exit code; every failure is one line on `err`.
+ *
+ * @param args The command line (without the program).
+ * @param io Where output and errors go (default stdout / stderr).
+ * @returns 0 on success, 2 on bad usage or input, 3 when training stopped on NaN/Inf, 1 else.
+ *
+ * @example Usage
+ * ```ts ignore
+ * Deno.exit(await main(["bayesbinn", "configs/mnist_bayesbinn.json", "--epochs", "1"]));
+ * ```
+ */
+export async function main(
+  args: string[],
+  io: { out: (s: string) => void; err: (s: string) => void; tty: boolean } = defaultIo(),
+): Promise<number> {
+  let lastCkpt = "";
+  try {
+    const cli = parseCli(args);
+    if (cli.help) {
+      io.out(USAGE + "\n" + configHelp(cli.optimizer) + "\n");
+      return 0;
+    }
+    return await train(cli, io, (p) => (lastCkpt = p));
+  } catch (e) {
+    const err = e as Error;
+    const line = (err.message ?? String(e)).split("\n")[0];
+    if (e instanceof NonFiniteError) {
+      const kept = lastCkpt !== "" && (await exists(lastCkpt))
+        ? `the last good checkpoint is ${lastCkpt}`
+        : "no checkpoint was written before it";
+      io.err(`error: training stopped: ${line}; ${kept}\n`);
+      return 3;
+    }
+    const known = [
+      "UsageError",
+      "ConfigError",
+      "CheckpointError",
+      "DataError",
+      "WandbError",
+      "RangeError",
+      "TypeError",
+    ];
+    io.err(`error: ${line}\n`);
+    if (debugEnabled()) io.err(`${err.stack}\n`);
+    return known.includes(err.name) || err instanceof Deno.errors.NotFound ? 2 : 1;
+  }
+}
+
+/** `BNN_DEBUG` set: print stacks too (false when env access is not granted). */
+function debugEnabled(): boolean {
+  try {
+    return Boolean(Deno.env.get("BNN_DEBUG"));
+  } catch {
+    return false;
+  }
+}
+
+function defaultIo() {
+  const enc = new TextEncoder();
+  return {
+    out: (s: string) => void Deno.stdout.writeSync(enc.encode(s)),
+    err: (s: string) => void Deno.stderr.writeSync(enc.encode(s)),
+    tty: Deno.stdout.isTerminal(),
+  };
+}
+
+async function train(
+  cli: CliArgs,
+  io: { out: (s: string) => void; err: (s: string) => void; tty: boolean },
+  onCheckpointDir: (p: string) => void,
+): Promise<number> {
+  let config: Config;
+  let runDir: string;
+  let resumeFrom: Awaited<ReturnType<typeof loadCheckpoint<RunMeta>>> | null = null;
+  if (cli.resume !== undefined) {
+    if (
+      cli.configFile !== undefined || Object.keys(cli.overrides).length > 0 || cli.out !== undefined
+    ) {
+      throw new UsageError(
+        "--resume continues the saved run as it was configured: drop CONFIG, --out and the config flags (--data-dir, --backend, --checkpoint-every, --wandb may be given)",
+      );
+    }
+    runDir = cli.resume;
+    const ckptPath = path.join(runDir, "checkpoints", "last.ckpt");
+    resumeFrom = await loadCheckpoint<RunMeta>(ckptPath);
+    const saved = resumeFrom.meta.config;
+    if (typeof saved !== "object" || saved === null || saved.optimizer !== cli.optimizer) {
+      throw new CheckpointError(
+        `checkpoint ${ckptPath} is a ${JSON.stringify(saved?.optimizer)} run, not ${cli.optimizer}`,
+      );
+    }
+    config = resolveConfig(cli.optimizer, path.join(runDir, "config.json"), {});
+    if (configToJson(config) !== configToJson(saved as unknown as Config)) {
+      throw new CheckpointError(
+        `${path.join(runDir, "config.json")} does not match the config in ${ckptPath}`,
+      );
+    }
+  } else {
+    config = resolveConfig(cli.optimizer, cli.configFile, cli.overrides);
+    runDir = cli.out ?? path.join("runs", `${config.optimizer}-${config.dataset}-${timestamp()}`);
+    if (await exists(path.join(runDir, "checkpoints", "last.ckpt"))) {
+      throw new UsageError(
+        `run folder ${runDir} already holds a run: continue it with --resume ${runDir} or choose another --out`,
+      );
+    }
+  }
+  if (config.optimizer === "bayesbinn" && config.num_tasks > 1) {
+    throw new UsageError(
+      `num_tasks = ${config.num_tasks} (continual learning) is not run by train/main.ts: set num_tasks 1`,
+    );
+  }
+  for (const note of configNotes(config)) io.err(`note: ${note}\n`);
+
+  // a resumed run keeps the data folder, backend and checkpoint interval it was started with
+  const saved = resumeFrom?.meta;
+  const dataDir = cli.dataDir ?? (typeof saved?.data_dir === "string" ? saved.data_dir : undefined);
+  const wanted = cli.backend ?? (saved?.backend as BackendName | undefined);
+  const checkpointEvery = cli.checkpointEvery ??
+    (typeof saved?.checkpoint_every === "number" ? saved.checkpoint_every : 0);
+  const backend = await initBackend(wanted, { warn: (l) => io.err(`warning: ${l}\n`) });
+  if (saved?.backend !== undefined && saved.backend !== backend) {
+    io.err(
+      `warning: this run started on backend ${saved.backend} and continues on ${backend}: results will not match bit for bit\n`,
+    );
+  }
+  const dataOpts = { dataDir, labels: config.label_mode };
+  const fullTrain = firstN(
+    await loadDataset(config.dataset, "train", dataOpts),
+    config.limit_train,
+  );
+  const test = firstN(await loadDataset(config.dataset, "test", dataOpts), config.limit_test);
+  const { train, val } = splitData(fullTrain, config.validation_split, config.seed);
+
+  const spec = buildSpec(config as unknown as BuildSpecOptions);
+  const net = new BinaryNet(spec);
+  const optimizer = createOptimizer(
+    config.optimizer,
+    { ...config, train_set_size: sizeOf(train) },
+    net.binaryShapes,
+    new Rng(config.seed, "optimizer"),
+    net.realParams,
+  );
+  const model = new Model(net, optimizer, {
+    evaluateSteps: config.optimizer === "bayesbinn" ? config.evaluate_steps : 0,
+    evaluateMean: config.optimizer === "bayesbinn" ? config.evaluate_mean : "probs",
+    evalBatchSize: config.test_batch_size,
+  });
+  if (resumeFrom !== null) {
+    const ckptPath = path.join(runDir, "checkpoints", "last.ckpt");
+    if (typeof resumeFrom.meta.training !== "object" || resumeFrom.meta.training === null) {
+      throw new CheckpointError(`checkpoint ${ckptPath} holds no training state`);
+    }
+    try {
+      model.restore(resumeFrom);
+    } catch (e) {
+      throw new CheckpointError(
+        `checkpoint ${ckptPath} does not fit this model: ${(e as Error).message.split("\n")[0]}`,
+      );
+    }
+  }
+
+  await Deno.mkdir(path.join(runDir, "checkpoints"), { recursive: true });
+  if (resumeFrom === null) saveResolvedConfig(config, path.join(runDir, "config.json"));
+  const ckptDir = path.join(runDir, "checkpoints");
+  onCheckpointDir(path.join(ckptDir, "last.ckpt"));
+
+  io.out(
+    `${config.optimizer} on ${config.dataset}: ${sizeOf(train)} train, ${
+      val ? sizeOf(val) : 0
+    } validation, ${test.count} test examples; backend ${backend}; seed ${config.seed}\n`,
+  );
+  io.out(formatSummary(summarize(spec)) + "\n");
+  if (resumeFrom !== null) {
+    const t = model.state!;
+    io.out(`resuming ${runDir} at epoch ${t.epoch + 1}, step ${t.step}\n`);
+  }
+  io.out(`run folder: ${runDir}\n`);
+
+  const configName = resumeFrom !== null
+    ? String(resumeFrom.meta.config_name ?? "resumed")
+    : cli.configFile
+    ? path.basename(cli.configFile, ".json")
+    : "defaults";
+  const callbacks: Callback[] = [
+    new ProgressLogger(io.tty, io.out, config.epochs),
+    new RunLogger(runDir, {
+      config_name: configName,
+      optimizer: config.optimizer,
+      dataset: config.dataset,
+      seed: config.seed,
+      backend,
+      epochs: config.epochs,
+      train_examples: sizeOf(train),
+      val_examples: val ? sizeOf(val) : 0,
+      test_examples: test.count,
+    }),
+    new ModelCheckpoint(ckptDir, checkpointEvery, {
+      config: JSON.parse(configToJson(config)),
+      spec,
+      seed: config.seed,
+      config_name: configName,
+      data_dir: dataDir === undefined ? null : path.resolve(dataDir),
+      backend,
+      checkpoint_every: checkpointEvery,
+    }),
+  ];
+  if (cli.wandb) callbacks.push(await wandbCallback(config));
+  const history = await model.fit(train as DataSource, {
+    epochs: config.epochs,
+    batchSize: config.batch_size,
+    lrInit: config.lr_init,
+    lrFinal: config.lr_final,
+    seed: config.seed,
+    validationData: val,
+    testData: test,
+    augment: config.data_augmentation,
+    dropLast: true,
+    callbacks,
+  });
+  const sel = selectBest(history);
+  const pct = (v: number | null) => (v === null ? "n/a" : `${(v * 100).toFixed(2)}%`);
+  io.out(
+    `done: final test accuracy ${pct(sel.final_test_acc)}` +
+      (sel.best_val_epoch === null
+        ? ""
+        : `; best validation ${pct(sel.best_val_acc)} at epoch ${
+          sel.best_val_epoch + 1
+        }, test there ${pct(sel.test_acc_at_best_val)}`) +
+      `; run folder ${runDir}\n`,
+  );
+  optimizer.dispose();
+  net.dispose();
+  tf.disposeVariables();
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

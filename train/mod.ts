@@ -1,0 +1,50 @@
+/**
+ * The training side of bnn: seeded randomness, configs, data, models, optimizers and the
+ * Keras-like trainer with its checkpoints, logs and CLI (`train/main.ts`).
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { BinaryNet, buildSpec, createOptimizer, Model, Rng } from "./mod.ts";
+ * const net = new BinaryNet(buildSpec({ model_architecture: "MLP_CL", dataset: "mnist" }));
+ * const opt = createOptimizer("ste", {}, net.binaryShapes, new Rng(1, "optimizer"), net.realParams);
+ * const model = new Model(net, opt);
+ * await model.fit(train, { epochs: 1, batchSize: 100, lrInit: 0.01, lrFinal: 1e-16, seed: 1 });
+ * ```
+ * @module
+ */
+export * from "./random.ts";
+export * from "./trainer.ts";
+export * from "./data_source.ts";
+export * from "./cross_entropy.ts";
+export * from "./callbacks.ts";
+export * from "./checkpoint.ts";
+export * from "./metrics_log.ts";
+export * from "./plot.ts";
+export * from "./progress.ts";
+export * from "./wandb.ts";
+export { main, parseCli, UsageError } from "./main.ts";
+export type { CliArgs } from "./main.ts";
+export {
+  CONFIG_KEYS,
+  ConfigError,
+  configHelp,
+  configNotes,
+  configOptions,
+  configToJson,
+  numClasses,
+  pickConfigOverrides,
+  resolveConfig,
+  saveResolvedConfig,
+} from "./config.ts";
+export type { BayesBiNNConfig, Config, ConfigKey, SteConfig } from "./config.ts";
+export * from "./data/mod.ts";
+export * from "./backend/mod.ts";
+export * from "./models/spec.ts";
+export { buildSpec, DATASET_SHAPES } from "./models/architectures.ts";
+export type { BuildSpecOptions } from "./models/architectures.ts";
+export * from "./models/binary_net.ts";
+export * from "./models/summary.ts";
+export * from "./optimizers/optimizer.ts";
+export * from "./optimizers/schedule.ts";
+export * from "./optimizers/bayes_binn.ts";
+export * from "./optimizers/ste.ts";
