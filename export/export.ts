@@ -34,7 +34,7 @@ import {
   buildOnnxModel,
   type FrozenNet,
   IR_VERSION,
-  type LayerSummary,
+  type ExportLayerSummary,
   OPSET_VERSION,
   type WeightFormat,
 } from "./onnx/graph.ts";
@@ -85,7 +85,7 @@ export interface ExportSidecar {
   run_summary: Record<string, unknown> | null;
   config: Record<string, unknown> | null;
   spec: ModelSpec;
-  summary: { layers: LayerSummary[] } & ExportTotals;
+  summary: { layers: ExportLayerSummary[] } & ExportTotals;
 }
 
 /** What {@linkcode exportModel} wrote. */

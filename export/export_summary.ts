@@ -4,7 +4,7 @@
  * real one, ⌈binary/8⌉ + 4·real bytes, against the real size of the ONNX file.
  * @module
  */
-import type { LayerSummary } from "./onnx/graph.ts";
+import type { ExportLayerSummary } from "./onnx/graph.ts";
 
 /** Totals of an export. */
 export interface ExportTotals {
@@ -26,7 +26,7 @@ export interface ExportTotals {
  * if (t.theoreticalBytes !== 2 + 16) throw new Error(String(t.theoreticalBytes));
  * ```
  */
-export function exportTotals(layers: LayerSummary[], fileBytes: number): ExportTotals {
+export function exportTotals(layers: ExportLayerSummary[], fileBytes: number): ExportTotals {
   const binary = layers.reduce((a, l) => a + l.binary, 0);
   const real = layers.reduce((a, l) => a + l.real, 0);
   return { binary, real, theoreticalBytes: Math.ceil(binary / 8) + 4 * real, fileBytes };
@@ -59,7 +59,7 @@ export function formatBytes(n: number): string {
  * ```
  */
 export function formatExportSummary(
-  layers: LayerSummary[],
+  layers: ExportLayerSummary[],
   fileBytes: number,
   weights: string,
 ): string {

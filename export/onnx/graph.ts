@@ -66,7 +66,7 @@ export interface FrozenNet {
 export type WeightFormat = "packed" | "float";
 
 /** One row of the export summary. */
-export interface LayerSummary {
+export interface ExportLayerSummary {
   /** Position in `spec.layers`. */
   index: number;
   type: LayerSpec["type"];
@@ -91,7 +91,7 @@ export interface BuildOptions {
 /** The model and its per-layer summary. */
 export interface BuiltModel {
   model: ModelDef;
-  layers: LayerSummary[];
+  layers: ExportLayerSummary[];
 }
 
 type Shape = { kind: "image"; c: number; h: number; w: number } | {
@@ -426,7 +426,7 @@ export function buildOnnxModel(net: FrozenNet, opts: BuildOptions = {}): BuiltMo
     ]);
   });
 
-  const summaries: LayerSummary[] = [];
+  const summaries: ExportLayerSummary[] = [];
   const branchLogits: string[] = [];
   for (let s = 0; s < K; s++) {
     let x = "image";
