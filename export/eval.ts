@@ -31,7 +31,7 @@ import {
   normalizationTable,
 } from "../train/data/normalization.ts";
 import { Rng } from "../train/random.ts";
-import { splitData } from "../train/trainer.ts";
+import { splitData } from "../train/data_source.ts";
 import { ExportError } from "./export_error.ts";
 import type { ExportSidecar } from "./export.ts";
 import { type ClassificationMetrics, classificationMetrics } from "./metrics.ts";

@@ -32,9 +32,9 @@ import { type ExportTotals, exportTotals, formatExportSummary } from "./export_s
 import { batchNormsFromState, freezeWeights } from "./freeze.ts";
 import {
   buildOnnxModel,
+  type ExportLayerSummary,
   type FrozenNet,
   IR_VERSION,
-  type ExportLayerSummary,
   OPSET_VERSION,
   type WeightFormat,
 } from "./onnx/graph.ts";
