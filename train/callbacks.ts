@@ -149,7 +149,9 @@ export class RunLogger implements Callback {
 }
 
 /**
- * The content of `summary.json`: the protocol's selection, timing and run facts.
+ * The content of `summary.json`: the protocol's selection, timing and run facts; in continual
+ * learning also the last epoch's test accuracy per task seen (`final_test_acc_per_task`), their
+ * mean (`final_test_acc_average`) and the task it was trained on (`final_task`).
  *
  * @param history The finished epochs.
  * @param info Run facts.
@@ -175,8 +177,14 @@ export function runSummary(
   const secs = history.map((m) => m.seconds);
   const rates = history.map((m) => m.examples_per_s);
   const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
+  const perTask = history.at(-1)?.test_acc_per_task;
   return {
     ...sel,
+    ...(perTask === undefined ? {} : {
+      final_task: history.at(-1)!.task ?? null,
+      final_test_acc_per_task: perTask,
+      final_test_acc_average: mean(perTask),
+    }),
     epochs_done: history.length,
     finished,
     ...info,

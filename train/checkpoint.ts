@@ -14,8 +14,9 @@
  * | … | zero padding to a multiple of 8, then the float32 blobs back to back |
  *
  * The header carries everything that is not a big array (config, model spec, epoch, step, Rng
- * states, metrics so far); the blobs carry the float32 state (optimizer λ/m or latent weights and
- * Adam moments, BatchNorm running statistics). Writing is atomic: a temp file in the same folder,
+ * states, metrics so far); the blobs carry the float32 state (BayesBiNN λ and the lagged μ, plus
+ * the momentum only when β > 0 and the prior λ₀ only once set (continual learning); STE latent
+ * weights and Adam moments; BatchNorm running statistics). Writing is atomic: a temp file in the same folder,
  * fsync, rename. Reading checks magic, version, length and checksum and fails with one clear line.
  * @module
  */

@@ -14,6 +14,12 @@
  * `RUN_DIR/checkpoints/last.ckpt` and ends with the same weights, bit for bit, as a run that was
  * never interrupted.
  *
+ * With `num_tasks` T > 1 (BayesBiNN only; the config refuses the key for STE, which has no prior)
+ * it runs permuted-MNIST continual learning (./continual.ts): T tasks of `epochs` epochs each, the
+ * prior λ₀ set to the previous task's posterior, every seen task tested after each epoch under its
+ * own permutation; `metrics.jsonl` rows then carry `task` and `test_acc_per_task`, and
+ * `summary.json` the final accuracy per task and their mean. No validation split is allowed there.
+ *
  * Every error ends the process with one line on stderr and a non-zero exit code.
  * @module
  */
@@ -42,6 +48,7 @@ import { createOptimizer } from "./optimizers/optimizer.ts";
 import { Rng } from "./random.ts";
 import { type Callback, type CheckpointMeta, Model, NonFiniteError } from "./trainer.ts";
 import { type DataSource, sizeOf, splitData } from "./data_source.ts";
+import { fitContinual } from "./continual.ts";
 import { selectBest } from "./metrics_log.ts";
 import { wandbCallback } from "./wandb.ts";
 
@@ -333,9 +340,10 @@ async function train(
       );
     }
   }
-  if (config.optimizer === "bayesbinn" && config.num_tasks > 1) {
+  const numTasks = config.optimizer === "bayesbinn" ? config.num_tasks : 1;
+  if (numTasks > 1 && config.validation_split > 0) {
     throw new UsageError(
-      `num_tasks = ${config.num_tasks} (continual learning) is not run by train/main.ts: set num_tasks 1`,
+      `validation_split = ${config.validation_split} with num_tasks = ${numTasks}: continual learning has no validation split (as the original), set validation_split 0`,
     );
   }
   for (const note of configNotes(config)) io.err(`note: ${note}\n`);
@@ -401,7 +409,11 @@ async function train(
   io.out(formatSummary(summarize(spec)) + "\n");
   if (resumeFrom !== null) {
     const t = model.state!;
-    io.out(`resuming ${runDir} at epoch ${t.epoch + 1}, step ${t.step}\n`);
+    const task = t.task === undefined ? "" : `task ${t.task + 1}, `;
+    io.out(`resuming ${runDir} at ${task}epoch ${t.epoch + 1}, step ${t.step}\n`);
+    if (numTasks > 1 && t.task === undefined) {
+      throw new CheckpointError(`checkpoint ${runDir}/checkpoints/last.ckpt holds no task index`);
+    }
   }
   io.out(`run folder: ${runDir}\n`);
 
@@ -422,6 +434,7 @@ async function train(
       train_examples: sizeOf(train),
       val_examples: val ? sizeOf(val) : 0,
       test_examples: test.count,
+      ...(numTasks > 1 ? { num_tasks: numTasks } : {}),
     }),
     new ModelCheckpoint(ckptDir, checkpointEvery, {
       config: JSON.parse(configToJson(config)),
@@ -434,20 +447,31 @@ async function train(
     }),
   ];
   if (cli.wandb) callbacks.push(await wandbCallback(config));
-  const history = await model.fit(train as DataSource, {
+  const pct = (v: number | null) => (v === null ? "n/a" : `${(v * 100).toFixed(2)}%`);
+  const fitOpts = {
     epochs: config.epochs,
     batchSize: config.batch_size,
     lrInit: config.lr_init,
     lrFinal: config.lr_final,
     seed: config.seed,
     validationData: val,
-    testData: test,
     augment: config.data_augmentation,
     dropLast: true,
     callbacks,
-  });
+  };
+  const history = numTasks > 1
+    ? await fitContinual(model, train as ImageDataset, test, {
+      ...fitOpts,
+      callbacks: [...callbacks, taskPrinter(io.out)],
+      numTasks,
+      onTaskBegin: (t) => io.out(`task ${t + 1}/${numTasks} (pixel permutation ${t + 1})\n`),
+    })
+    : await model.fit(train as DataSource, { ...fitOpts, testData: test });
   const sel = selectBest(history);
-  const pct = (v: number | null) => (v === null ? "n/a" : `${(v * 100).toFixed(2)}%`);
+  const perTask = history.at(-1)?.test_acc_per_task;
+  if (perTask !== undefined) {
+    io.out(`final test accuracy per task: ${perTask.map(pct).join(" ")}\n`);
+  }
   io.out(
     `done: final test accuracy ${pct(sel.final_test_acc)}` +
       (sel.best_val_epoch === null
@@ -461,6 +485,20 @@ async function train(
   net.dispose();
   tf.disposeVariables();
   return 0;
+}
+
+/** Prints the per-task test accuracies after each continual-learning epoch. */
+function taskPrinter(out: (s: string) => void): Callback {
+  return {
+    onEpochEnd(m) {
+      const accs = m.test_acc_per_task ?? [];
+      out(
+        `  task ${(m.task ?? 0) + 1} epoch ${m.epoch + 1}: test per task ${
+          accs.map((a, k) => `t${k + 1} ${(a * 100).toFixed(2)}%`).join(", ")
+        }\n`,
+      );
+    },
+  };
 }
 
 if (import.meta.main) {

@@ -22,6 +22,12 @@ export interface EpochMetrics {
   test_acc: number | null;
   /** Test cross-entropy of the predictive distribution. */
   test_loss: number | null;
+  /** Continual learning: the task trained this epoch (0-based); absent otherwise. */
+  task?: number;
+  /** Continual learning: test accuracy on each task seen so far (`test_acc` is their mean). */
+  test_acc_per_task?: number[];
+  /** Continual learning: test cross-entropy on each task seen so far. */
+  test_loss_per_task?: number[];
   /** Steps trained this epoch. */
   steps: number;
   /** Wall-clock seconds of the epoch, evaluation included (timing field). */

@@ -12,7 +12,13 @@ export interface CurvePoint {
   train_acc: number;
   val_acc: number | null;
   test_acc: number | null;
+  /** Continual learning: the task trained (the x axis then counts epochs over all tasks). */
+  task?: number;
+  /** Continual learning: test accuracy per task seen; one curve per task. */
+  test_acc_per_task?: number[];
 }
+
+const TASK_COLORS = ["#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"];
 
 interface Series {
   label: string;
@@ -50,6 +56,7 @@ function panel(
   yLabel: string,
   series: Series[],
   yRange: [number, number] | null,
+  xLabel = "epoch",
 ): string {
   const all = series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]);
@@ -87,15 +94,16 @@ function panel(
     );
   }
   out.push(
-    `<text x="${x0 + M.left + pw / 2}" y="${
-      H - 8
-    }" text-anchor="middle" font-size="11">epoch</text>`,
+    `<text x="${x0 + M.left + pw / 2}" y="${H - 8}" text-anchor="middle" font-size="11">${
+      esc(xLabel)
+    }</text>`,
     `<text x="${x0 + 14}" y="${
       M.top + ph / 2
     }" text-anchor="middle" font-size="11" transform="rotate(-90 ${x0 + 14} ${M.top + ph / 2})">${
       esc(yLabel)
     }</text>`,
   );
+  const legendStep = Math.min(100, pw / Math.max(series.length, 1));
   series.forEach((s, i) => {
     if (s.points.length === 0) return;
     const d = s.points.map((p, j) =>
@@ -112,7 +120,7 @@ function panel(
     }
     // legend in a row above the plot area, clear of the curves
     const ly = M.top - 10;
-    const lx = x0 + M.left + i * 100;
+    const lx = x0 + M.left + i * legendStep;
     out.push(
       `<line x1="${lx}" y1="${ly}" x2="${
         lx + 16
@@ -127,7 +135,8 @@ function panel(
 
 /**
  * Renders the training curves as an SVG document: loss on the left, accuracies (in %) on the right.
- * Epochs are shown 1-based; missing values (no validation split) are left out.
+ * Epochs are shown 1-based; missing values (no validation split) are left out. Continual-learning
+ * rows (with `task`) are plotted in order over all tasks, with one test curve per task.
  *
  * @param points One entry per finished epoch, in order.
  * @param title A title line (e.g. the run name).
@@ -144,7 +153,9 @@ function panel(
  * ```
  */
 export function plotCurves(points: CurvePoint[], title = ""): string {
-  const ep = (p: CurvePoint) => p.epoch + 1;
+  const tasks = points.some((p) => p.task !== undefined);
+  const row = new Map(points.map((p, i) => [p, i]));
+  const ep = (p: CurvePoint) => tasks ? row.get(p)! + 1 : p.epoch + 1;
   const pick = (f: (p: CurvePoint) => number | null) =>
     points.filter((p) => f(p) !== null && Number.isFinite(f(p))).map((
       p,
@@ -157,8 +168,17 @@ export function plotCurves(points: CurvePoint[], title = ""): string {
   const acc: Series[] = [
     { label: "train acc", color: "#1f77b4", points: pick((p) => p.train_acc) },
     { label: "val acc", color: "#ff7f0e", points: pick((p) => p.val_acc) },
-    { label: "test acc", color: "#2ca02c", points: pick((p) => p.test_acc) },
+    { label: tasks ? "test mean" : "test acc", color: "#2ca02c", points: pick((p) => p.test_acc) },
+    ...Array.from(
+      { length: Math.max(0, ...points.map((p) => p.test_acc_per_task?.length ?? 0)) },
+      (_, k) => ({
+        label: `task ${k + 1}`,
+        color: TASK_COLORS[k % TASK_COLORS.length]!,
+        points: pick((p) => p.test_acc_per_task?.[k] ?? null),
+      }),
+    ),
   ].filter((s) => s.points.length > 0);
+  const xLabel = tasks ? "epoch (all tasks, in order)" : "epoch";
   const accVals = acc.flatMap((s) => s.points.map((p) => p[1]));
   const accRange: [number, number] = accVals.length
     ? [
@@ -168,8 +188,8 @@ export function plotCurves(points: CurvePoint[], title = ""): string {
     : [0, 100];
   const body = points.length === 0
     ? `<text x="${W}" y="${H / 2}" text-anchor="middle" font-size="14">no finished epoch yet</text>`
-    : panel(0, "loss", "cross-entropy", [loss], null) + "\n" +
-      panel(W, "accuracy", "accuracy (%)", acc, accRange);
+    : panel(0, "loss", "cross-entropy", [loss], null, xLabel) + "\n" +
+      panel(W, "accuracy", "accuracy (%)", acc, accRange, xLabel);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 20}" viewBox="0 0 ${
       2 * W

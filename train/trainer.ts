@@ -98,8 +98,15 @@ export interface FitOptions {
   /** Seed of the shuffle, augmentation and dropout streams. */
   seed: number;
   validationData?: DataSource | null;
-  /** Evaluated after every epoch too (the paper reports test accuracy at the best val epoch). */
-  testData?: DataSource | null;
+  /**
+   * Evaluated after every epoch too (the paper reports test accuracy at the best val epoch). A
+   * list (continual learning: the test set of each task seen so far, each with its own pixel
+   * permutation) gives `test_acc_per_task` and `test_loss_per_task`, and `test_acc` /
+   * `test_loss` become their means.
+   */
+  testData?: DataSource | readonly DataSource[] | null;
+  /** Continual learning: the task being trained, kept in the state and in each metrics row. */
+  task?: number;
   /** Random crop (pad 4) + horizontal flip on training batches (CIFAR). */
   augment?: boolean;
   /** Drop the last incomplete batch (default true). */
@@ -109,7 +116,9 @@ export interface FitOptions {
 
 /** The whole loop state, stored in checkpoints (see the module doc). */
 export interface TrainingState {
-  /** The epoch being trained (0-based); equals E when training is done. */
+  /** Continual learning: the task being trained (0-based); absent otherwise. */
+  task?: number;
+  /** The epoch being trained (0-based, within the task); equals E when training is done. */
   epoch: number;
   /** Steps done within `epoch`. */
   step: number;
@@ -393,6 +402,7 @@ export class Model {
         bestEpoch: null,
         history: [],
       };
+      if (opts.task !== undefined) this.state.task = opts.task;
     }
     const st = this.state;
     this.#augment = Rng.fromState(st.augmentRng);
@@ -454,10 +464,10 @@ export class Model {
       const val = opts.validationData
         ? this.evaluate(opts.validationData, evalOpts(opts.seed, epoch, "val"))
         : null;
-      const test = opts.testData
-        ? this.evaluate(opts.testData, evalOpts(opts.seed, epoch, "test"))
-        : null;
+      const tests = this.#evaluateTests(opts, epoch);
+      const test = tests.length === 1 && st.task === undefined ? tests[0]! : mean(tests);
       const metrics: EpochMetrics = {
+        ...(st.task === undefined ? {} : { task: st.task }),
         epoch,
         lr,
         train_loss: st.lossSum / st.seen,
@@ -470,6 +480,10 @@ export class Model {
         seconds: (performance.now() - t0) / 1000,
         examples_per_s: trainedHere / Math.max(trainSeconds, 1e-9),
       };
+      if (Array.isArray(opts.testData)) {
+        metrics.test_acc_per_task = tests.map((r) => r.acc);
+        metrics.test_loss_per_task = tests.map((r) => r.loss);
+      }
       st.history.push(metrics);
       if (isNewBest(metrics, st.bestValAcc)) {
         st.bestValAcc = metrics.val_acc;
@@ -485,6 +499,19 @@ export class Model {
     }
     for (const cb of callbacks) await cb.onTrainEnd?.(st.history);
     return st.history;
+  }
+
+  /** The test set(s) after `epoch`; each task's set draws from its own evaluation stream. */
+  #evaluateTests(opts: FitOptions, epoch: number): { acc: number; loss: number }[] {
+    const data = opts.testData;
+    if (!data) return [];
+    if (!Array.isArray(data)) {
+      return [this.evaluate(data as DataSource, evalOpts(opts.seed, epoch, "test"))];
+    }
+    const task = this.state?.task ?? 0;
+    return (data as readonly DataSource[]).map((d, k) =>
+      this.evaluate(d, evalOpts(opts.seed, epoch, `test-task${k}-during${task}`))
+    );
   }
 
   #trainStep(
@@ -564,6 +591,13 @@ export class Model {
 
 function evalOpts(seed: number, epoch: number, split: string): PredictOptions {
   return { rng: new Rng(seed, `evaluate-${split}-${epoch}`) };
+}
+
+function mean(rs: { acc: number; loss: number }[]): { acc: number; loss: number } | null {
+  if (rs.length === 0) return null;
+  const sum = (f: (r: { acc: number; loss: number }) => number) =>
+    rs.reduce((a, r) => a + f(r), 0) / rs.length;
+  return { acc: sum((r) => r.acc), loss: sum((r) => r.loss) };
 }
 
 function softmaxRows(v: Float32Array, k: number): void {

@@ -150,3 +150,36 @@ Deno.test("ProgressLogger redraws a bar on a TTY and prints one line per epoch w
     m.net.dispose();
   }
 });
+
+Deno.test("runSummary() adds the final test accuracy per task and their mean in continual learning", () => {
+  const row = (task: number, accs: number[]) => ({
+    task,
+    epoch: 0,
+    lr: 0,
+    train_loss: 1,
+    train_acc: 0.5,
+    val_acc: null,
+    val_loss: null,
+    test_acc: accs.reduce((a, b) => a + b, 0) / accs.length,
+    test_loss: 1,
+    steps: 1,
+    seconds: 1,
+    examples_per_s: 1,
+    test_acc_per_task: accs,
+    test_loss_per_task: accs.map(() => 1),
+  });
+  const info = {
+    config_name: "c",
+    optimizer: "bayesbinn",
+    dataset: "mnist",
+    seed: 1,
+    backend: "cpu",
+    epochs: 1,
+  };
+  const s = runSummary([row(0, [0.9]), row(1, [0.5, 0.75])], info, true, 0);
+  assert.deepEqual(s.final_test_acc_per_task, [0.5, 0.75]);
+  assert.equal(s.final_test_acc_average, 0.625);
+  assert.equal(s.final_task, 1);
+  assert.equal(s.final_test_acc, 0.625);
+  assert.ok(!("final_test_acc_per_task" in runSummary([], info, false, 0)));
+});

@@ -136,6 +136,10 @@ Deno.test("main.ts prints one line and exits non-zero on every bad input", async
         /^error: --resume continues the saved run as it was configured/,
       ],
       [
+        ["bayesbinn", "--num_tasks", "2", "--validation_split", "0.1"],
+        /^error: validation_split = 0\.1 with num_tasks = 2: continual learning has no validation split/,
+      ],
+      [
         ["bayesbinn", "--out", `${dir}/run`, "--data-dir", `${dir}/no-data`],
         /^error: run folder .*run already holds a run: continue it with --resume/,
       ],
@@ -259,6 +263,83 @@ Deno.test("main.ts --resume after SIGKILL mid-epoch ends with the same weights a
       s.stdout,
       /epoch 2\/2 lr 5\.000e-5 loss \d\.\d{4} train \d+\.\d\d% val \d+\.\d\d% test \d+\.\d\d%/,
     );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("main.ts runs permuted-MNIST continual learning and resumes it bit for bit after SIGKILL in task 2", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const args = (out: string) => [
+      "bayesbinn",
+      "configs/mnist_cl_bayesbinn.json",
+      "--limit-train",
+      "600",
+      "--limit-test",
+      "200",
+      "--epochs",
+      "1",
+      "--num_tasks",
+      "2",
+      "--batch-size",
+      "10",
+      "--evaluate-steps",
+      "10",
+      "--data-dir",
+      DATA_DIR,
+      "--backend",
+      "wasm",
+      "--checkpoint-every",
+      "1",
+      "--out",
+      out,
+    ];
+    const killed = `${dir}/killed`, straight = `${dir}/straight`;
+    const straightRun = cli(args(straight));
+    const child = command(args(killed)).spawn();
+    const last = `${killed}/checkpoints/last.ckpt`;
+    // kill once a checkpoint inside task 2 (with its prior) is on disk
+    let t: CheckpointMeta["training"] | null = null;
+    for (let i = 0; i < 6000 && !(t !== null && t.task === 1 && t.step > 0); i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      t = await loadCheckpoint<CheckpointMeta>(last).then((c) => c.meta.training, () => null);
+    }
+    child.kill("SIGKILL");
+    const status = await child.status;
+    await child.stdout.cancel();
+    await child.stderr.cancel();
+    assert.equal(status.signal, "SIGKILL", "the run was killed before it finished");
+    const atKill = await loadCheckpoint<CheckpointMeta>(last);
+    const k = atKill.meta.training;
+    assert.ok(
+      k.task === 1 && k.epoch === 0 && k.step > 0,
+      `killed in task 2: ${JSON.stringify(k)}`,
+    );
+    assert.ok("optimizer/prior.0" in atKill.blobs && !("optimizer/momentum.0" in atKill.blobs));
+
+    const resumed = await cli(["bayesbinn", "--resume", killed]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(
+      resumed.stdout,
+      new RegExp(`resuming .*killed at task 2, epoch 1, step ${k.step}`),
+    );
+    const s = await straightRun;
+    assert.equal(s.code, 0, s.stderr);
+    const a = await loadCheckpoint<CheckpointMeta>(`${straight}/checkpoints/last.ckpt`);
+    const b = await loadCheckpoint<CheckpointMeta>(last);
+    assert.deepEqual(bits(b.blobs), bits(a.blobs));
+    assert.deepEqual(b.meta.optimizerScalars, a.meta.optimizerScalars);
+    const ma = await readJsonl(`${straight}/metrics.jsonl`),
+      mb = await readJsonl(`${killed}/metrics.jsonl`);
+    assert.deepEqual(mb.map(withoutTiming), ma.map(withoutTiming));
+    assert.deepEqual(ma.map((m) => [m.task, m.epoch]), [[0, 0], [1, 0]]);
+    assert.equal((ma[1]!.test_acc_per_task as number[]).length, 2);
+    const sa = JSON.parse(await Deno.readTextFile(`${straight}/summary.json`));
+    assert.deepEqual(sa.final_test_acc_per_task, ma[1]!.test_acc_per_task);
+    assert.equal(sa.num_tasks, 2);
+    assert.match(s.stdout, /task 2\/2 \(pixel permutation 2\)/);
+    assert.match(await Deno.readTextFile(`${straight}/curves.svg`), />task 2<\/text>/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

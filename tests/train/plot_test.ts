@@ -35,3 +35,25 @@ Deno.test("plotCurves() leaves out missing validation and handles zero or one ep
   assert.ok(plotCurves([]).includes("no finished epoch yet"));
   assert.ok(!plotCurves(points).includes("NaN"));
 });
+
+Deno.test("plotCurves() draws one test curve per continual-learning task over all epochs", () => {
+  const cl = [
+    { task: 0, epoch: 0, train_loss: 0.9, train_acc: 0.7, val_acc: null, test_acc: 0.8 },
+    { task: 0, epoch: 1, train_loss: 0.5, train_acc: 0.9, val_acc: null, test_acc: 0.9 },
+    { task: 1, epoch: 0, train_loss: 0.8, train_acc: 0.8, val_acc: null, test_acc: 0.7 },
+    { task: 1, epoch: 1, train_loss: 0.4, train_acc: 0.9, val_acc: null, test_acc: 0.8 },
+  ].map((p) => ({
+    ...p,
+    test_acc_per_task: p.task === 0 ? [p.test_acc] : [p.test_acc - 0.1, p.test_acc + 0.1],
+  }));
+  const svg = plotCurves(cl);
+  const p = paths(svg);
+  // loss, train acc, test mean, task 1 (4 epochs), task 2 (its 2 epochs)
+  assert.deepEqual(p.map((d) => d.split(" ").length), [4, 4, 4, 4, 2]);
+  for (const label of ["test mean", "task 1", "task 2", "epoch (all tasks, in order)"]) {
+    assert.ok(svg.includes(`>${label}</text>`), label);
+  }
+  // task 2's curve starts at the third x position (epoch 1 of task 2 is overall epoch 3)
+  const x = (d: string, i: number) => Number(d.split(" ")[i]!.slice(1).split(",")[0]);
+  assert.equal(x(p[4]!, 0), x(p[3]!, 2));
+});

@@ -157,6 +157,7 @@ export class BayesBiNN implements BinaryOptimizer {
   #m: tf.Variable[];
   #mu: tf.Variable[];
   #prior: tf.Variable[];
+  #priorSet = false;
   #noise: Float32Array[];
   #adam: Adam;
   #rng: Rng;
@@ -212,6 +213,21 @@ export class BayesBiNN implements BinaryOptimizer {
   /** The natural parameters λ (the optimizer's own variables: do not dispose). */
   get lambda(): readonly tf.Variable[] {
     return this.#lambda;
+  }
+
+  /** The momentum m (do not dispose; left out of {@linkcode BayesBiNN.getState} when β = 0). */
+  get momentum(): readonly tf.Variable[] {
+    return this.#m;
+  }
+
+  /** The prior λ₀ (do not dispose; zeros until a prior is set). */
+  get prior(): readonly tf.Variable[] {
+    return this.#prior;
+  }
+
+  /** Whether a prior λ₀ ≠ 0 was set ({@linkcode BayesBiNN.usePosteriorAsPrior}, `setPrior`). */
+  get hasPrior(): boolean {
+    return this.#priorSet;
   }
 
   /** The lagged expectation parameters μ (do not dispose). */
@@ -296,6 +312,7 @@ export class BayesBiNN implements BinaryOptimizer {
   /** Sets the prior λ₀ to a copy of the current λ (continual learning: before the next task). */
   usePosteriorAsPrior(): void {
     tf.tidy(() => this.#prior.forEach((p, i) => p.assign(tf.clone(this.#lambda[i]))));
+    this.#priorSet = true;
   }
 
   /**
@@ -312,21 +329,26 @@ export class BayesBiNN implements BinaryOptimizer {
       stateArray({ [`prior.${i}`]: prior[i] }, `prior.${i}`, p.size)
     );
     assignArrays(this.#prior, arrays);
+    this.#priorSet = true;
   }
 
   /**
-   * λ, m, μ, λ₀ per layer (`lambda.<i>`, `momentum.<i>`, `mu.<i>`, `prior.<i>`), the
-   * step count `step`, the Rng `rng.0`..`rng.3` and Adam's state `adam.*`.
+   * λ and the lagged μ per layer (`lambda.<i>`, `mu.<i>`), m (`momentum.<i>`) only when β > 0,
+   * λ₀ (`prior.<i>`) only when a prior was set, the step count `step`, the Rng `rng.0`..`rng.3`
+   * and Adam's state `adam.*`.
+   *
+   * Why m can be left out at β = 0: the next step computes m ← 0·m + 1·(ĝ + κ(λ − λ₀)), and for
+   * finite m (checked before every checkpoint) 0·m is ±0, which leaves any non-zero sum
+   * unchanged; restoring m = 0 can at most flip the sign of an exactly-zero m (and so of an
+   * exactly-zero λ), which no later operation turns into a non-zero value. μ cannot be
+   * recomputed from λ (it is tanh of the previous step's λ), so it is kept.
    */
   getState(): OptimizerState {
     const s: OptimizerState = this.#adam.getState("adam.");
     s.step = this.stepCount;
-    const groups: [string, tf.Variable[]][] = [
-      ["lambda", this.#lambda],
-      ["momentum", this.#m],
-      ["mu", this.#mu],
-      ["prior", this.#prior],
-    ];
+    const groups: [string, tf.Variable[]][] = [["lambda", this.#lambda], ["mu", this.#mu]];
+    if (this.beta > 0) groups.push(["momentum", this.#m]);
+    if (this.#priorSet) groups.push(["prior", this.#prior]);
     for (const [name, vars] of groups) {
       vars.forEach((v, i) => s[`${name}.${i}`] = (v.dataSync() as Float32Array).slice());
     }
@@ -334,7 +356,10 @@ export class BayesBiNN implements BinaryOptimizer {
     return s;
   }
 
-  /** Restores {@linkcode BayesBiNN.getState} (validated before anything changes). */
+  /**
+   * Restores {@linkcode BayesBiNN.getState} (validated before anything changes). A missing
+   * `momentum.<i>` means m = 0 (allowed only when β = 0); a missing `prior.<i>` means λ₀ = 0.
+   */
   setState(s: OptimizerState): void {
     const step = s.step;
     if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
@@ -345,15 +370,18 @@ export class BayesBiNN implements BinaryOptimizer {
     const read = (name: string, vars: tf.Variable[]) =>
       vars.map((v, i) => stateArray(s, `${name}.${i}`, v.size));
     const lambda = read("lambda", this.#lambda);
-    const m = read("momentum", this.#m);
+    const zeros = (vars: tf.Variable[]) => vars.map((v) => new Float32Array(v.size));
+    const m = this.beta > 0 || "momentum.0" in s ? read("momentum", this.#m) : zeros(this.#m);
     const mu = read("mu", this.#mu);
-    const prior = read("prior", this.#prior);
+    const hasPrior = "prior.0" in s;
+    const prior = hasPrior ? read("prior", this.#prior) : zeros(this.#prior);
     const rng = readRngState(s);
     this.#adam.setState(s, "adam.");
     assignArrays(this.#lambda, lambda);
     assignArrays(this.#m, m);
     assignArrays(this.#mu, mu);
     assignArrays(this.#prior, prior);
+    this.#priorSet = hasPrior;
     this.stepCount = step;
     this.#rng = Rng.fromState(rng);
   }

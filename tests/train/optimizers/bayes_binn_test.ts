@@ -102,11 +102,9 @@ const quadLoss: LossFn = (w) => {
 const quadGrad = (w: number[]) => w.map((wi, i) => mul(A.flat()[i], wi));
 
 function state(opt: BayesBiNN): { lambda: number[]; m: number[]; mu: number[] } {
-  const s = opt.getState();
-  const cat = (
-    name: string,
-  ) => [...(s[`${name}.0`] as Float32Array), ...(s[`${name}.1`] as Float32Array)];
-  return { lambda: cat("lambda"), m: cat("momentum"), mu: cat("mu") };
+  // m is read from the variables: getState() leaves it out when β = 0
+  const cat = (vars: readonly tf.Variable[]) => vars.flatMap((v) => [...v.dataSync()]);
+  return { lambda: cat(opt.lambda), m: cat(opt.momentum), mu: cat(opt.mu) };
 }
 
 interface Case {
@@ -362,6 +360,57 @@ Deno.test("BayesBiNN getState()/setState() round trip continues bit-identically"
   );
   assert.throws(() => b.setState({ ...saved, "rng.2": -1 }), /rng\.0\.\.rng\.3/);
   assert.throws(() => b.setState({ ...saved, step: 1.5 }), /step must be a non-negative integer/);
+  a.dispose();
+  b.dispose();
+});
+
+Deno.test("BayesBiNN.getState() stores m only when β > 0 and λ₀ only once a prior is set", () => {
+  const opts = { learningRate: 0.05, temperature: 0.7, mcSteps: 1, trainSetSize: 9 };
+  const keys = (o: BayesBiNN) => Object.keys(o.getState()).filter((k) => k.includes("."));
+  const a = new BayesBiNN(SHAPES, new Rng(21, "bayesbinn"), opts);
+  a.step(quadLoss).logits.dispose();
+  const plain = keys(a).filter((k) => !k.startsWith("rng.") && !k.startsWith("adam."));
+  assert.deepEqual(plain.sort(), ["lambda.0", "lambda.1", "mu.0", "mu.1"]);
+  assert.equal(a.hasPrior, false);
+  a.usePosteriorAsPrior();
+  assert.equal(a.hasPrior, true);
+  assert.deepEqual(keys(a).filter((k) => k.startsWith("prior.")), ["prior.0", "prior.1"]);
+  assert.deepEqual(a.getState()["prior.1"], a.getState()["lambda.1"]);
+  const b = new BayesBiNN(SHAPES, new Rng(21, "bayesbinn"), { ...opts, beta: 0.5 });
+  assert.deepEqual(keys(b).filter((k) => k.startsWith("momentum.")), ["momentum.0", "momentum.1"]);
+  const { "momentum.0": _m0, ...noMomentum } = b.getState();
+  assert.throws(() => b.setState(noMomentum), /momentum\.0 must be a Float32Array of length 6/);
+  // a state without λ₀ clears a prior set before
+  const c = new BayesBiNN(SHAPES, new Rng(21, "bayesbinn"), opts);
+  c.setPrior([new Float32Array(6).fill(3), new Float32Array(2).fill(3)]);
+  c.setState(a.getState());
+  assert.equal(c.hasPrior, true);
+  const d = new BayesBiNN(SHAPES, new Rng(4, "bayesbinn"), opts);
+  d.setPrior([new Float32Array(6).fill(3), new Float32Array(2).fill(3)]);
+  d.setState(new BayesBiNN(SHAPES, new Rng(5, "bayesbinn"), opts).getState());
+  assert.equal(d.hasPrior, false);
+  assert.deepEqual([...d.prior[0]!.dataSync()], [0, 0, 0, 0, 0, 0]);
+  for (const o of [a, b, c, d]) o.dispose();
+});
+
+Deno.test("BayesBiNN at β = 0 resumes bit-identically from a state without m, with a prior", () => {
+  const opts = { learningRate: 0.05, temperature: 0.7, mcSteps: 2, trainSetSize: 9 };
+  const a = new BayesBiNN(SHAPES, new Rng(21, "bayesbinn"), opts);
+  for (let i = 0; i < 2; i++) a.step(quadLoss).logits.dispose();
+  a.usePosteriorAsPrior();
+  a.step(quadLoss).logits.dispose();
+  const saved = a.getState();
+  assert.ok(!("momentum.0" in saved) && "prior.0" in saved);
+  for (let i = 0; i < 3; i++) a.step(quadLoss).logits.dispose();
+  const b = new BayesBiNN(SHAPES, new Rng(999, "other"), opts);
+  b.setState(saved);
+  for (let i = 0; i < 3; i++) b.step(quadLoss).logits.dispose();
+  const bits = (v: readonly tf.Variable[]) =>
+    v.map((x) => [...new Uint32Array((x.dataSync() as Float32Array).slice().buffer)]);
+  assert.deepEqual(bits(b.lambda), bits(a.lambda));
+  assert.deepEqual(bits(b.mu), bits(a.mu));
+  assert.deepEqual(bits(b.momentum), bits(a.momentum));
+  assert.deepEqual(bits(b.prior), bits(a.prior));
   a.dispose();
   b.dispose();
 });
