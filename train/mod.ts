@@ -14,6 +14,7 @@
  */
 export * from "./random.ts";
 export * from "./trainer.ts";
+export * from "./continual.ts";
 export * from "./data_source.ts";
 export * from "./cross_entropy.ts";
 export * from "./callbacks.ts";
