@@ -1,7 +1,8 @@
 /**
- * The test command: format, lint and type checks, then every test, ending with
- * one line `N passed, N failed` (Deno's own summary has another form). Exits
- * non-zero when any check or test fails.
+ * The test command: format, lint and type checks (the README's code included),
+ * then every test and every JSDoc example, ending with one line
+ * `N passed, N failed` (Deno's own summary has another form). Exits non-zero
+ * when any check or test fails.
  *
  * Usage: `deno task test [extra deno test args]`
  * @module
@@ -21,7 +22,18 @@ async function run(label: string, args: string[]): Promise<boolean> {
   return code === 0;
 }
 
-/** Counts `<testcase>` elements and their failures in a JUnit report. */
+/**
+ * Counts the `<testcase>` elements of a JUnit report (Deno's `--junit-path`) that
+ * passed and that failed; skipped cases count as neither.
+ *
+ * @example Usage
+ * ```ts
+ * import { countJunit } from "./run.ts";
+ * const xml = '<testcase name="a"></testcase><testcase name="b"><failure/></testcase>';
+ * const { passed, failed } = countJunit(xml);
+ * if (passed !== 1 || failed !== 1) throw new Error("miscounted");
+ * ```
+ */
 export function countJunit(xml: string): { passed: number; failed: number } {
   let passed = 0;
   let failed = 0;
@@ -37,13 +49,18 @@ if (import.meta.main) {
   const junit = `${await Deno.makeTempDir({ prefix: "bnn-junit-" })}/junit.xml`;
   const checksOk = (await run("fmt", ["fmt", "--check"])) &&
     (await run("lint", ["lint"])) &&
-    (await run("check", ["check", "."]));
+    (await run("check", ["check", "."])) &&
+    (await run("check README", ["check", "--doc-only", "README.md"]));
   const testsOk = await run("test", [
     "test",
     "-A",
     `--junit-path=${junit}`,
+    "--doc",
     ...Deno.args,
     "tests/",
+    "train/",
+    "export/",
+    "mod.ts",
   ]);
   let counts = { passed: 0, failed: 0 };
   try {

@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { countJunit } from "./run.ts";
+
+// The shape of Deno 2.9's --junit-path report: steps are test cases of their own.
+const REPORT = `<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="deno test" tests="6" failures="1" errors="0" time="0.008">
+    <testsuite name="./a_test.ts" tests="6" disabled="1" errors="0" failures="1">
+        <testcase name="ok one" classname="./a_test.ts" time="0.000" line="1" col="6">
+        </testcase>
+        <testcase name="fails" classname="./a_test.ts" time="0.002" line="2" col="6">
+            <failure message="Uncaught Error: x">Error: x</failure>
+        </testcase>
+        <testcase name="ignored" classname="./a_test.ts" time="0.000" line="3" col="6">
+            <skipped/>
+        </testcase>
+        <testcase name="steps" classname="./a_test.ts" time="0.001" line="4" col="6">
+        </testcase>
+        <testcase name="steps &gt; s1" classname="./a_test.ts" time="0.000" line="4" col="43">
+        </testcase>
+    </testsuite>
+</testsuites>`;
+
+Deno.test("countJunit() counts passed and failed cases, not skipped ones", () => {
+  assert.deepEqual(countJunit(REPORT), { passed: 3, failed: 1 });
+});
+
+Deno.test("countJunit() counts self-closing cases and errors", () => {
+  assert.deepEqual(
+    countJunit('<testcase name="a"/><testcase name="b"><error message="x"/></testcase>'),
+    { passed: 1, failed: 1 },
+  );
+});
+
+Deno.test("countJunit() finds nothing in an empty report", () => {
+  assert.deepEqual(countJunit("<testsuites></testsuites>"), { passed: 0, failed: 0 });
+});
