@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+
+const script = new URL("./_fallback_main.ts", import.meta.url).pathname;
+
+async function runChild(env: Record<string, string>) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-ffi", "--allow-env", script],
+    env,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr).trim();
+  assert.ok(out.success, stderr);
+  const result = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
+  return { result, lines: stderr === "" ? [] : stderr.split("\n") };
+}
+
+Deno.test("initBackend() without OpenBLAS warns once and trains on wasm", async () => {
+  const { result, lines } = await runChild({ BNN_OPENBLAS: "libopenblas-missing.so.0" });
+  assert.equal(result.name, "wasm");
+  assert.equal(lines.length, 1, lines.join("\n"));
+  assert.match(
+    lines[0],
+    /^bnn: OpenBLAS \(libopenblas-missing\.so\.0\) cannot be loaded: .*BNN_OPENBLAS.*'wasm'/,
+  );
+  assert.ok(result.last < result.first * 0.9, `loss ${result.first} -> ${result.last}`);
+});
+
+Deno.test("initBackend() without native kernels warns once and trains on blas matmuls", async () => {
+  const { result, lines } = await runChild({ BNN_NATIVE_LIB: "/nonexistent/libbnn_kernels.so" });
+  assert.equal(result.name, "blas");
+  assert.equal(result.native, null);
+  assert.equal(lines.length, 1, lines.join("\n"));
+  assert.match(
+    lines[0],
+    /^bnn: native kernels \(\/nonexistent\/libbnn_kernels\.so\) cannot be loaded: .*build_native\.ts/,
+  );
+  assert.ok(result.last < result.first * 0.9, `loss ${result.first} -> ${result.last}`);
+});
+
+Deno.test("initBackend() with everything installed is silent and uses the native kernels", async () => {
+  const { result, lines } = await runChild({});
+  assert.equal(result.name, "blas");
+  assert.ok(result.native, "native kernels not built: run train/backend/build_native.ts");
+  assert.deepEqual(lines, []);
+});
+
+Deno.test("initBackend() rejects unknown names and an explicit 'blas' without OpenBLAS", async () => {
+  const { BACKEND_NAMES, initBackend } = await import("../../../train/backend/mod.ts");
+  assert.deepEqual([...BACKEND_NAMES], ["blas", "wasm", "cpu"]);
+  await assert.rejects(() => initBackend("gpu" as "cpu"), RangeError);
+  await assert.rejects(
+    () => initBackend("blas", { openblas: "libopenblas-missing.so.0" }),
+    /Cannot init backend 'blas'/,
+  );
+});
+
+Deno.test("initBackend() picks the OpenBLAS kernel set named by BNN_OPENBLAS_CORETYPE", async () => {
+  const { result, lines } = await runChild({ BNN_OPENBLAS_CORETYPE: "Zen" });
+  assert.equal(result.name, "blas");
+  assert.equal(result.core, "Zen");
+  assert.deepEqual(lines, []);
+  assert.ok(result.last < result.first * 0.9, `loss ${result.first} -> ${result.last}`);
+});
