@@ -96,9 +96,12 @@ export class Rng {
     return result;
   }
 
-  /** A uniform number in the open interval (0, 1), with 24 random bits (exact in float32). */
+  /**
+   * A uniform number in the open interval (0, 1): (k + ½)/2²³ for a random 23-bit k, so every
+   * value, stored in a Float32Array, stays exactly itself and strictly inside (0, 1).
+   */
   uniform(): number {
-    return ((this.nextUint32() >>> 8) + 0.5) / 16777216;
+    return ((this.nextUint32() >>> 9) + 0.5) / 8388608;
   }
 
   /** A uniform integer in [0, n). */

@@ -86,7 +86,7 @@ export function wasmView(t: tf.Tensor): Float32Array {
 
 /**
  * Fills `out` with uniform numbers in (0, 1), exactly the stream of `Rng.fillUniform`
- * (xoshiro128**, ((u >>> 8) + 0.5) / 2²⁴ rounded to float32), advancing `state` in place.
+ * (xoshiro128**, ((u >>> 9) + 0.5) / 2²³, exact in float32), advancing `state` in place.
  * Use `new Uint32Array(rng.state())` and continue with `Rng.fromState([...state])`.
  *
  * @param state The 4-word generator state (`Rng.state()`), updated in place.
@@ -118,7 +118,7 @@ export function fillUniform(state: Uint32Array, out: Float32Array): void {
     s0 = (s0 ^ s3) >>> 0;
     s2 = (s2 ^ t) >>> 0;
     s3 = rotl(s3, 11);
-    out[i] = ((result >>> 8) + 0.5) / 16777216;
+    out[i] = ((result >>> 9) + 0.5) / 8388608;
   }
   state[0] = s0;
   state[1] = s1;

@@ -31,8 +31,8 @@
  * backends; at τ = 0.5, λ_init = 0.7 within 3e-7 relative on cpu and 4e-5 on wasm
  * (tanh/log differ by an ulp or two between implementations).
  *
- * Noise: ε is the Rng's `uniform()` stored as float32; the largest draws round to
- * 1, giving δ = +∞ and w = +1 (finite; PyTorch's `rand` can likewise give 0).
+ * Noise: ε is the Rng's `uniform()`, (k + ½)/2²³, exact in float32 and strictly
+ * inside (0, 1), so δ is always finite.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BNN_KERNELS_VERSION 7
+#define BNN_KERNELS_VERSION 8
 
 int bnn_version(void) { return BNN_KERNELS_VERSION; }
 
@@ -178,7 +178,7 @@ static inline uint32_t rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 -
 
 /*
  * xoshiro128** exactly as train/random.ts Rng.nextUint32, mapped to (0, 1) as Rng.uniform:
- * ((u >> 8) + 0.5) / 2^24 computed in double, then rounded to float32 like a Float32Array store.
+ * ((u >> 9) + 0.5) / 2^23, exact in float32 (24 significant bits), as Rng.uniform().
  * state (4 words) is advanced in place.
  */
 void bnn_fill_uniform(uint32_t *state, float *out, int64_t n) {
@@ -192,7 +192,7 @@ void bnn_fill_uniform(uint32_t *state, float *out, int64_t n) {
     s0 ^= s3;
     s2 ^= t;
     s3 = rotl32(s3, 11);
-    out[i] = (float)(((double)(result >> 8) + 0.5) / 16777216.0);
+    out[i] = (float)(((double)(result >> 9) + 0.5) / 8388608.0);
   }
   state[0] = s0;
   state[1] = s1;
