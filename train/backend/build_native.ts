@@ -68,6 +68,43 @@ export async function buildNative(out = DEFAULT_NATIVE_LIB, cc = "gcc"): Promise
   return out;
 }
 
+/**
+ * Builds the native kernels at their default place when the library is missing or older than
+ * its C source, so a fresh checkout (or a changed kernel) needs no separate build step. Does
+ * nothing for a library given explicitly (`nativeLib` / `BNN_NATIVE_LIB`), and nothing when
+ * gcc or the permissions (--allow-run, --allow-write) are missing: the caller then reports the
+ * library as missing and falls back.
+ *
+ * @param path The library the backend is about to load.
+ * @param log Told, in one line, that a build happens.
+ * @returns Whether a library was built.
+ * @example Usage
+ * ```ts ignore
+ * import { ensureNativeBuilt } from "./build_native.ts";
+ * await ensureNativeBuilt();
+ * ```
+ */
+export async function ensureNativeBuilt(
+  path: string = DEFAULT_NATIVE_LIB,
+  log: (line: string) => void = (line) => console.warn(line),
+): Promise<boolean> {
+  if (path !== DEFAULT_NATIVE_LIB) return false;
+  const source = new URL("./native/bnn_kernels.c", import.meta.url).pathname;
+  try {
+    const built = Deno.statSync(path).mtime?.getTime() ?? 0;
+    if (built >= (Deno.statSync(source).mtime?.getTime() ?? Infinity)) return false;
+  } catch {
+    // missing library (or unreadable source): try to build
+  }
+  try {
+    log(`bnn: building the native kernels into ${path} (gcc, once)`);
+    await buildNative(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 if (import.meta.main) {
   console.log(`built ${await buildNative()}`);
 }

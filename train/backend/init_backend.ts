@@ -26,6 +26,7 @@ import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { blasCoreName, DEFAULT_OPENBLAS, loadBlas, loadNative } from "./_libs.ts";
 import { setKernel } from "./_registry.ts";
+import { ensureNativeBuilt } from "./build_native.ts";
 import { blasBatchMatMul, wasmTransposedBatchMatMul } from "./kernels/batch_mat_mul.ts";
 import { blasConv2D } from "./kernels/conv2d.ts";
 import { blasConv2DBackpropFilter } from "./kernels/conv2d_backprop_filter.ts";
@@ -77,6 +78,14 @@ export interface BackendInfo {
 }
 
 let active: BackendInfo | null = null;
+
+function nativeLibFromEnv(): string | undefined {
+  try {
+    return Deno.env.get("BNN_NATIVE_LIB") || undefined;
+  } catch {
+    return undefined; // no --allow-env: the default place
+  }
+}
 const warned = new Set<string>();
 
 /**
@@ -169,6 +178,7 @@ export async function initBackend(
     setKernel("BatchMatMul", "wasm", blasBatchMatMul(blas.lib));
     setKernel("_FusedMatMul", "wasm", blasFusedMatMul(blas.lib));
     installSharedCopies();
+    await ensureNativeBuilt(opts.nativeLib ?? nativeLibFromEnv(), sink);
     const native = loadNative(opts.nativeLib);
     if (native.lib) {
       setKernel("Conv2D", "wasm", blasConv2D(blas.lib, native.lib));
