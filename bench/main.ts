@@ -1,22 +1,29 @@
 /**
- * `deno task bench`: training-step throughput of the paper's models on each bnn backend, side by
- * side with PyTorch running the same model and steps, plus eval images/s and peak memory.
+ * `deno task bench`: training-step throughput of the paper's models as users run them, on each
+ * bnn backend, side by side with PyTorch running the same model and steps, plus eval images/s
+ * (tfjs, the exported ONNX model through ONNX Runtime, PyTorch) and peak memory.
  *
- * Every configuration runs in its own process (bench/tfjs_bench.ts, bench/torch_bench.py) so
- * the peak RSS (VmHWM) is per configuration. Steps: a BayesBiNN-like step (sample w, gradient,
- * scale/accumulate, natural-parameter update; S = 1) and an STE + Adam step (sign, gradient,
- * clamped Adam). Models: MNIST MLP 784-2048×3-10 at batch 100, VGGBinaryConnect at batch 50.
- * Ratios are PyTorch ms / bnn ms (> 1: bnn is faster) and bnn peak / PyTorch peak.
- * Rows: each backend with the bench's own step on bnn's fused optimizer kernels
- * (bench/tfjs_bench.ts), plus "(project optimizers)": train/models' BinaryNet with
- * train/optimizers' BayesBiNN/STE on the first backend (skip with --no-project).
+ * Every configuration runs in its own process so the peak RSS (VmHWM) is per configuration:
+ * bench/tfjs_bench.ts (the project's BinaryNet with its BayesBiNN and STE optimizers stepped by
+ * the trainer's `Model.fit`, per backend), bench/onnx_bench.ts (a freshly initialised BinaryNet
+ * exported with export/'s helpers, 1-bit packed weights, timed with `benchEval`) and
+ * bench/torch_bench.py (the same model, BayesBiNN step after the original code, STE + Adam, eval).
+ * Models: MNIST MLP 784-2048×3-10 at batch 100 (eval 1000), VGGBinaryConnect at batch 50 (eval
+ * 200). Ratios are PyTorch ms / bnn ms and bnn img/s / PyTorch img/s (> 1: bnn is faster), and
+ * bnn peak / PyTorch peak.
+ *
+ * OpenBLAS: by default every process runs with the environment's OPENBLAS_CORETYPE (here
+ * Haswell, AVX2 kernels) and OPENBLAS_L2_SIZE. `--openblas-coretype auto` unsets both for every
+ * process of the run (bnn, ONNX Runtime and PyTorch), so OpenBLAS picks the CPU's own kernels
+ * (AVX-512 here); `--openblas-coretype NAME` sets OPENBLAS_CORETYPE=NAME for all. PyTorch's
+ * convolutions go through oneDNN, which uses AVX-512 whatever OpenBLAS is told, so the default
+ * setting handicaps bnn's convolutions (OpenBLAS sgemm) but not PyTorch's. The output says which
+ * setting was used.
  *
  * Usage (from the project root):
- *   deno run --allow-read --allow-run --allow-env bench/main.ts [--models mlp,vgg]
- *     [--backends blas,wasm,cpu] [--steps N] [--vgg-steps N] [--rounds R] [--vgg-width W] [--no-torch]
- *     [--no-project] [--openblas-coretype auto|NAME] [--json FILE]
- * (--json needs --allow-write; --openblas-coretype needs --allow-env: it runs bnn and PyTorch
- * with that OpenBLAS kernel set instead of the environment's OPENBLAS_CORETYPE.)
+ *   deno task bench [--models mlp,vgg] [--backends blas,wasm,cpu] [--steps N] [--vgg-steps N]
+ *     [--rounds R] [--vgg-width W] [--no-torch] [--no-onnx] [--openblas-coretype auto|NAME]
+ *     [--json FILE]
  * PyTorch: Debian `python3-torch` run as /usr/bin/python3 with 2 threads and
  * libtcmalloc_minimal.so.4 preloaded when installed (`apt-get install python3-torch
  * libtcmalloc-minimal4`); skipped with a note when torch is missing.
@@ -34,7 +41,7 @@ const { values: opt } = parseArgs({
     rounds: { type: "string", default: "1" },
     "vgg-width": { type: "string", default: "1" },
     "no-torch": { type: "boolean", default: false },
-    "no-project": { type: "boolean", default: false },
+    "no-onnx": { type: "boolean", default: false },
     "openblas-coretype": { type: "string" },
     json: { type: "string" },
   },
@@ -44,8 +51,9 @@ interface Result {
   framework: string;
   backend: string;
   model: string;
-  bayes_ms: number;
-  ste_ms: number;
+  /** Absent for eval-only rows (ONNX Runtime). */
+  bayes_ms?: number;
+  ste_ms?: number;
   eval_img_s: number;
   peak_mib: number;
 }
@@ -54,17 +62,23 @@ const root = new URL("..", import.meta.url).pathname;
 const TCMALLOC = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
 const PYTHON = "/usr/bin/python3";
 
-async function runJson(
-  cmd: string,
-  args: string[],
-  env?: Record<string, string>,
-  clearEnv = false,
-): Promise<Result> {
+const coreType = opt["openblas-coretype"];
+/** The environment of every child process: the OpenBLAS setting of this run applied. */
+function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env = Deno.env.toObject();
+  if (coreType === "auto") {
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+  } else if (coreType) env.OPENBLAS_CORETYPE = coreType;
+  return { ...env, ...extra };
+}
+
+async function runJson(cmd: string, args: string[], extraEnv?: Record<string, string>) {
   const out = await new Deno.Command(cmd, {
     args,
     cwd: root,
-    env,
-    clearEnv,
+    env: childEnv(extraEnv),
+    clearEnv: true,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -74,7 +88,7 @@ async function runJson(
       `${cmd} ${args.join(" ")} failed:\n${new TextDecoder().decode(out.stderr).slice(-2000)}`,
     );
   }
-  return JSON.parse(text);
+  return JSON.parse(text) as Result;
 }
 
 function exists(path: string): boolean {
@@ -99,16 +113,17 @@ async function torchAvailable(): Promise<string | null> {
 }
 
 function combine(rs: Result[]): Result {
+  const med = (k: "bayes_ms" | "ste_ms") =>
+    rs[0][k] === undefined ? undefined : median(rs.map((r) => r[k]!));
   return {
     ...rs[0],
-    bayes_ms: median(rs.map((r) => r.bayes_ms)),
-    ste_ms: median(rs.map((r) => r.ste_ms)),
+    bayes_ms: med("bayes_ms"),
+    ste_ms: med("ste_ms"),
     eval_img_s: median(rs.map((r) => r.eval_img_s)),
     peak_mib: Math.max(...rs.map((r) => r.peak_mib)),
   };
 }
 
-const coreType = opt["openblas-coretype"];
 const models = opt.models.split(",");
 const backends = opt.backends.split(",");
 const rounds = Number(opt.rounds);
@@ -119,51 +134,60 @@ if (!torchMissing && !tcmalloc) {
   console.log("note: libtcmalloc-minimal4 not installed; PyTorch runs with glibc malloc (slower)");
 }
 
-const projectAvailable = exists(`${root}train/optimizers/mod.ts`) &&
-  exists(`${root}train/models/mod.ts`);
+const env = Deno.env.toObject();
+console.log(
+  coreType === "auto"
+    ? "OpenBLAS: --openblas-coretype auto: OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for bnn, " +
+      "ONNX Runtime and PyTorch (OpenBLAS picks the CPU's own kernels)"
+    : coreType
+    ? `OpenBLAS: --openblas-coretype ${coreType}: OPENBLAS_CORETYPE=${coreType} for every process`
+    : `OpenBLAS: the environment's setting for every process (OPENBLAS_CORETYPE=${
+      env.OPENBLAS_CORETYPE ?? "unset"
+    }, OPENBLAS_L2_SIZE=${env.OPENBLAS_L2_SIZE ?? "unset"}); --openblas-coretype auto lets ` +
+      "OpenBLAS choose (PyTorch's convolutions use oneDNN's AVX-512 kernels either way)",
+);
 const all: Result[] = [];
+const denoRun = ["run", "--allow-read", "--allow-ffi", "--allow-env"];
 for (const model of models) {
   const steps = model === "vgg" ? opt["vgg-steps"] : opt.steps;
   const warmup = model === "vgg" ? "1" : "2";
+  const width = opt["vgg-width"];
   const per = new Map<string, Result[]>();
+  const add = (r: Result) => per.set(r.backend, [...(per.get(r.backend) ?? []), r]);
   for (let r = 0; r < rounds; r++) {
     // Alternate the configurations each round so load changes hit them alike.
-    const configs = backends.map((b) => [b, "fused"]);
-    if (!opt["no-project"] && projectAvailable) configs.push([backends[0], "project"]);
-    for (const [backend, impl] of configs) {
-      const res = await runJson(Deno.execPath(), [
-        ...["run", "--allow-read", "--allow-ffi", "--allow-env", "bench/tfjs_bench.ts"],
-        ...["--impl", impl, "--backend", backend, "--model", model],
-        ...["--steps", steps, "--warmup", warmup, "--width", opt["vgg-width"]],
-      ], coreType ? { BNN_OPENBLAS_CORETYPE: coreType } : undefined);
-      per.set(res.backend, [...(per.get(res.backend) ?? []), res]);
+    for (const backend of backends) {
+      add(
+        await runJson(Deno.execPath(), [
+          ...denoRun,
+          "bench/tfjs_bench.ts",
+          ...["--backend", backend, "--model", model],
+          ...["--steps", steps, "--warmup", warmup, "--width", width],
+        ]),
+      );
+    }
+    if (!opt["no-onnx"]) {
+      add(
+        await runJson(Deno.execPath(), [
+          ...denoRun,
+          "--allow-write",
+          "--allow-sys",
+          "bench/onnx_bench.ts",
+          ...["--model", model, "--width", width, "--threads", "2"],
+        ]),
+      );
     }
     if (!torchMissing) {
-      const env: Record<string, string> = tcmalloc ? { LD_PRELOAD: TCMALLOC } : {};
-      let clearEnv = false;
-      if (coreType === "auto") {
-        // the same kernel choice for PyTorch's OpenBLAS calls: drop OPENBLAS_CORETYPE
-        const { OPENBLAS_CORETYPE: _, ...rest } = Deno.env.toObject();
-        Object.assign(env, rest);
-        clearEnv = true;
-      } else if (coreType) env.OPENBLAS_CORETYPE = coreType;
-      const res = await runJson(
-        PYTHON,
-        [
-          "bench/torch_bench.py",
-          "--model",
-          model,
-          "--steps",
-          steps,
-          "--warmup",
-          warmup,
-          "--width",
-          opt["vgg-width"],
-        ],
-        env,
-        clearEnv,
+      add(
+        await runJson(
+          PYTHON,
+          [
+            "bench/torch_bench.py",
+            ...["--model", model, "--steps", steps, "--warmup", warmup, "--width", width],
+          ],
+          tcmalloc ? { LD_PRELOAD: TCMALLOC } : {},
+        ),
       );
-      per.set("torch", [...(per.get("torch") ?? []), res]);
     }
   }
   const results = [...per.values()].map(combine);
@@ -172,32 +196,42 @@ for (const model of models) {
   console.log(
     `\n${
       model === "mlp"
-        ? "MLP 784-2048x3-10, batch 100"
-        : `VGGBinaryConnect (width ${opt["vgg-width"]}), batch 50`
+        ? "MLP 784-2048x3-10, train batch 100, eval batch 1000"
+        : `VGGBinaryConnect (width ${width}), train batch 50, eval batch 200`
     }`,
   );
   console.log(
     "| backend | BayesBiNN ms/step | STE ms/step | eval img/s | peak MiB | BayesBiNN ×torch | STE ×torch | eval ×torch | mem ×torch |",
   );
   console.log("|---|---|---|---|---|---|---|---|---|");
+  const ms = (x: number | undefined) => (x === undefined ? "–" : x.toFixed(0));
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    torch && a !== undefined && b !== undefined ? (a / b).toFixed(2) : "–";
   for (const r of results) {
-    const ratio = (a: number | undefined, b: number) => (torch && a ? (a / b).toFixed(2) : "–");
     console.log(
-      `| ${r.backend} | ${r.bayes_ms.toFixed(0)} | ${r.ste_ms.toFixed(0)} | ${
-        r.eval_img_s.toFixed(0)
-      } | ${r.peak_mib.toFixed(0)} | ` +
-        `${ratio(torch?.bayes_ms, r.bayes_ms)} | ${ratio(torch?.ste_ms, r.ste_ms)} | ` +
-        `${torch ? (r.eval_img_s / torch.eval_img_s).toFixed(2) : "–"} | ${
-          torch ? (r.peak_mib / torch.peak_mib).toFixed(2) : "–"
-        } |`,
+      `| ${r.backend} | ${ms(r.bayes_ms)} | ${ms(r.ste_ms)} | ${r.eval_img_s.toFixed(0)} | ${
+        r.peak_mib.toFixed(0)
+      } | ${ratio(torch?.bayes_ms, r.bayes_ms)} | ${ratio(torch?.ste_ms, r.ste_ms)} | ${
+        ratio(r.eval_img_s, torch?.eval_img_s)
+      } | ${ratio(r.peak_mib, torch?.peak_mib)} |`,
+    );
+  }
+  const ort = results.find((r) => r.framework === "onnxruntime");
+  if (ort && torch) {
+    const x = ort.eval_img_s / torch.eval_img_s;
+    console.log(
+      `eval of the exported model through ONNX Runtime: ${ort.eval_img_s.toFixed(0)} img/s vs ` +
+        `PyTorch ${torch.eval_img_s.toFixed(0)} img/s = ${x.toFixed(2)}× (target ≥ 1.0×: ${
+          x >= 1 ? "met" : "not met"
+        })`,
     );
   }
   if (model === "mlp") {
-    for (const r of results) {
+    for (const r of results.filter((r) => r.bayes_ms !== undefined)) {
       console.log(
         `${r.backend}: MNIST epoch (540 steps) ≈ ${
-          (540 * r.bayes_ms / 1000).toFixed(0)
-        } s BayesBiNN, ${(540 * r.ste_ms / 1000).toFixed(0)} s STE`,
+          (540 * r.bayes_ms! / 1000).toFixed(0)
+        } s BayesBiNN, ${(540 * r.ste_ms! / 1000).toFixed(0)} s STE (training steps only)`,
       );
     }
   }

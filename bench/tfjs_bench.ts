@@ -1,25 +1,25 @@
 /**
- * One benchmark process: times a BayesBiNN-like and an STE+Adam training step and evaluation of
- * one model on one bnn backend, then prints one JSON line (ms per step, eval images/s, peak RSS).
- * Run by bench/main.ts; usable alone:
+ * One benchmark process: times the training steps users run — the project's `BinaryNet` with
+ * its `BayesBiNN` and `STE` optimizers, stepped by the trainer's own `Model.fit` loop (batching,
+ * normalization, dropout, loss, optimizer step) — and tfjs evaluation of one model on one bnn
+ * backend, then prints one JSON line (median ms per step after warm-up, eval images/s, peak RSS,
+ * tensors leaked per step).
+ *
+ * Data: random images (uint8) and labels, as many as the timed steps need; the optimizers get
+ * the paper's settings (BayesBiNN τ = 1e-10, S = 1, N = 54,000 MNIST / 450,000 CIFAR; STE Adam
+ * with both clamps at 1). Run by bench/main.ts; usable alone:
  *   deno run --allow-read --allow-ffi --allow-env bench/tfjs_bench.ts --backend blas --model mlp
  * @module
  */
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
-import {
-  activeBackend,
-  adamUpdate,
-  type BackendName,
-  bayesBinnAccumulate,
-  bayesBinnSampleRng,
-  bayesBinnUpdate,
-  initBackend,
-  signInto,
-  wasmView,
-} from "../train/backend/mod.ts";
+import { activeBackend, type BackendName, initBackend } from "../train/backend/mod.ts";
+import type { ImageDataset } from "../train/data/dataset.ts";
+import { buildSpec } from "../train/models/architectures.ts";
+import { BinaryNet } from "../train/models/binary_net.ts";
+import { createOptimizer, type OptimizerKind } from "../train/optimizers/optimizer.ts";
 import { Rng } from "../train/random.ts";
-import { benchMlp, type BenchModel, benchVgg } from "./_tf_models.ts";
+import { Model } from "../train/trainer.ts";
 import { median, peakRssMiB } from "./_proc.ts";
 
 const { values: opt } = parseArgs({
@@ -29,199 +29,114 @@ const { values: opt } = parseArgs({
     steps: { type: "string", default: "10" },
     warmup: { type: "string", default: "2" },
     width: { type: "string", default: "1" },
-    profile: { type: "boolean", default: false },
-    impl: { type: "string", default: "fused" },
   },
 });
 
 const backendName = await initBackend(opt.backend as BackendName);
 const core = activeBackend()?.openblasCore;
 const backend = core ? `${backendName} [${core}]` : backendName;
-const model: BenchModel = opt.model === "vgg" ? benchVgg(Number(opt.width)) : benchMlp();
-const batch = model.name === "mlp" ? 100 : 50;
-const evalBatch = model.name === "mlp" ? 1000 : 200;
+const mlp = opt.model === "mlp";
+const spec = buildSpec(
+  mlp ? { model_architecture: "BinaryConnect", dataset: "mnist" } : {
+    model_architecture: "VGGBinaryConnect",
+    dataset: "cifar10",
+    width_multiplier: Number(opt.width),
+  },
+);
+const batch = mlp ? 100 : 50;
+const evalBatch = mlp ? 1000 : 200;
 const steps = Number(opt.steps), warmup = Number(opt.warmup);
-const trainSize = model.name === "mlp" ? 54000 : 450000;
+const [H, W, C] = spec.inputShape;
 
-const rng = new Rng(1, "bench");
-const randn = (n: number) => Float32Array.from({ length: n }, () => (rng.uniform() * 2 - 1) * 1.7);
-const x = tf.tensor(randn(batch * model.inputShape.reduce((a, b) => a * b)), [
-  batch,
-  ...model.inputShape,
-]);
-const labels = tf.oneHot(
-  tf.tensor1d(Int32Array.from({ length: batch }, () => rng.int(10)), "int32"),
-  10,
-);
-const xEval = tf.tensor(randn(evalBatch * model.inputShape.reduce((a, b) => a * b)), [
-  evalBatch,
-  ...model.inputShape,
-]);
-
-if (opt.impl === "project") {
-  // The project's own BinaryNet + BayesBiNN/STE (train/models, train/optimizers) on this backend.
-  const { buildSpec, BinaryNet } = await import("../train/models/mod.ts");
-  const { BayesBiNN, STE } = await import("../train/optimizers/mod.ts");
-  const spec = buildSpec(
-    model.name === "mlp" ? { model_architecture: "BinaryConnect", dataset: "mnist" } : {
-      model_architecture: "VGGBinaryConnect",
-      dataset: "cifar10",
-      width_multiplier: Number(opt.width),
-    },
-  );
-  const net = new BinaryNet(spec);
-  const dropRng = new Rng(3, "dropout");
-  const x4 = x as tf.Tensor4D;
-  const lossFn = (w: tf.Tensor[]) => {
-    const logits = net.apply(w, x4, { training: true, rng: dropRng });
-    return { loss: tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar, logits };
+/** Random uint8 images and labels named like the dataset (for its normalization). */
+function randomDataset(count: number, seed: number): ImageDataset {
+  const rng = new Rng(seed, "bench-data");
+  const images = new Uint8Array(count * H * W * C);
+  for (let i = 0; i < images.length; i++) images[i] = rng.int(256);
+  const labels = Uint8Array.from({ length: count }, () => rng.int(10));
+  return {
+    name: mlp ? "mnist" : "cifar10",
+    images,
+    labels,
+    count,
+    height: H,
+    width: W,
+    channels: C,
+    numClasses: spec.numClasses,
   };
-  const bayes = new BayesBiNN(net.binaryShapes, new Rng(4, "bayesbinn"), {
-    learningRate: 1e-4,
-    temperature: 1e-10,
-    mcSteps: 1,
-    trainSetSize: trainSize,
-  });
-  const ste = new STE(net.binaryShapes, new Rng(5, "ste"), {
-    learningRate: 1e-3,
-    gradClipValue: 1,
-    weightClipValue: 1,
-  });
-  const stepOf = (o: { step: typeof bayes.step }) => () => o.step(lossFn).logits.dispose();
-  const bayesMs = time(stepOf(bayes), steps);
-  const steMs = time(stepOf(ste), steps);
-  const evalMs = time(() => {
-    const w = ste.modeWeights();
-    tf.tidy(() => net.apply(w, xEval as tf.Tensor4D, { training: false }).dataSync());
-    tf.dispose(w);
-  }, Math.max(3, steps >> 1));
-  console.log(JSON.stringify({
-    framework: "tfjs",
-    backend: `${backend} (project optimizers)`,
-    model: model.name,
-    batch,
-    weights: net.binaryShapes.reduce((a, s) => a + s.reduce((p, q) => p * q), 0),
-    bayes_ms: bayesMs,
-    ste_ms: steMs,
-    eval_img_s: evalBatch / (evalMs / 1000),
-    peak_mib: peakRssMiB(),
-  }));
-  Deno.exit(0);
 }
 
-const sizes = model.weightShapes.map((s) => s.reduce((a, b) => a * b));
-const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
-const total = sizes.reduce((a, b) => a + b);
-const part = (a: Float32Array, i: number) => a.subarray(offsets[i], offsets[i] + sizes[i]);
-// Weight tensors owned by the step and rewritten in place (zero-copy) every step.
-const wTensors = model.weightShapes.map((s) => tf.zeros(s));
+const train = randomDataset(batch * (warmup + steps), 1);
 
-const lossFn = (...ws: tf.Tensor[]) =>
-  tf.losses.softmaxCrossEntropy(labels, model.apply(ws, x, true)) as tf.Scalar;
-const valueAndGrads = tf.valueAndGrads(lossFn);
-
-function gradsStep(): tf.Tensor[] {
-  const { value, grads } = valueAndGrads(wTensors);
-  value.dataSync();
-  value.dispose();
-  return grads;
-}
-
-// BayesBiNN-like step (S = 1): sample, gradient, scale/accumulate, natural-parameter update.
-const lambda = Float32Array.from({ length: total }, () => (rng.uniform() < 0.5 ? -10 : 10));
-const mom = new Float32Array(total), mu = new Float32Array(total), ghat = new Float32Array(total);
-const noise = new Uint32Array(new Rng(2, "noise").state());
-const tau = 1e-10;
-let t = 0;
-function bayesStep(): void {
-  t++;
-  wTensors.forEach((w, i) => bayesBinnSampleRng(part(lambda, i), noise, tau, wasmView(w)));
-  const grads = gradsStep();
-  ghat.fill(0);
-  grads.forEach((g, i) =>
-    bayesBinnAccumulate(part(ghat, i), wasmView(g), wasmView(wTensors[i]), part(mu, i), tau)
+/** Median ms per `Model.fit` step (after `warmup` steps) and tensors leaked per step. */
+async function timeFit(kind: OptimizerKind): Promise<{ ms: number; leaked: number }> {
+  const net = new BinaryNet(spec);
+  const optimizer = createOptimizer(
+    kind,
+    kind === "bayesbinn"
+      ? { temperature: 1e-10, mc_steps: 1, train_set_size: mlp ? 54000 : 450000 }
+      : { grad_clip_value: 1, weight_clip_value: 1 },
+    net.binaryShapes,
+    new Rng(1, "optimizer"),
+    net.realParams,
   );
-  tf.dispose(grads);
-  bayesBinnUpdate({
-    lambda,
-    m: mom,
-    mu,
-    ghat,
-    gradScale: trainSize,
-    beta: 0,
-    kappa: 1,
-    lr: 1e-4,
-    step: t,
+  const model = new Model(net, optimizer);
+  const ends: number[] = [];
+  const tensors: number[] = [];
+  let t0 = 0;
+  await model.fit(train, {
+    epochs: 1,
+    batchSize: batch,
+    lrInit: kind === "ste" ? 1e-2 : mlp ? 1e-4 : 3e-4,
+    lrFinal: 1e-16,
+    seed: 1,
+    callbacks: [{
+      onEpochBegin: () => {
+        t0 = performance.now();
+      },
+      onBatchEnd: () => {
+        ends.push(performance.now());
+        tensors.push(tf.memory().numTensors);
+      },
+    }],
   });
+  const ms = ends.map((t, i) => t - (i === 0 ? t0 : ends[i - 1])).slice(warmup);
+  const leaked = (tensors[tensors.length - 1] - tensors[warmup - 1]) / (tensors.length - warmup);
+  optimizer.dispose();
+  net.dispose();
+  return { ms: median(ms), leaked };
 }
 
-// STE + Adam step: w_b = sign(w_r), gradient at w_b, Adam on w_r with clamps.
-const wr = Float32Array.from({ length: total }, () => (rng.uniform() * 2 - 1) * 0.05);
-const am = new Float32Array(total), av = new Float32Array(total);
-let s = 0;
-function steStep(): void {
-  s++;
-  wTensors.forEach((w, i) => signInto(part(wr, i), wasmView(w)));
-  const grads = gradsStep();
-  grads.forEach((g, i) =>
-    adamUpdate({
-      w: part(wr, i),
-      m: part(am, i),
-      v: part(av, i),
-      grad: wasmView(g),
-      lr: 1e-3,
-      step: s,
-      gradClip: 1,
-      weightClip: 1,
-    })
-  );
-  tf.dispose(grads);
-}
+const bayes = await timeFit("bayesbinn");
+const ste = await timeFit("ste");
 
-function time(fn: () => void, n: number): number {
-  for (let i = 0; i < warmup; i++) fn();
-  const ms: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    fn();
-    ms.push(performance.now() - t0);
-  }
-  return median(ms);
-}
-
-const numTensors = tf.memory().numTensors;
-const bayesMs = time(bayesStep, steps);
-const steMs = time(steStep, steps);
-const leaked = tf.memory().numTensors - numTensors;
-const evalMs = time(
-  () => tf.tidy(() => model.apply(wTensors, xEval, false).dataSync()),
-  Math.max(3, steps >> 1),
+// tfjs evaluation: the mode weights through the network in eval mode (Model.predict).
+const net = new BinaryNet(spec);
+const optimizer = createOptimizer("ste", {}, net.binaryShapes, new Rng(2, "optimizer"), []);
+const model = new Model(net, optimizer);
+const evalData = randomDataset(evalBatch, 2);
+const xEval = tf.tensor4d(
+  Float32Array.from(evalData.images, (v) => v / 255 - 0.5),
+  [evalBatch, H, W, C],
 );
-
-let profile: Record<string, number> | undefined;
-if (opt.profile) {
-  const info = await tf.profile(() => bayesStep());
-  profile = {};
-  for (const k of info.kernels) {
-    profile[k.name] = (profile[k.name] ?? 0) + (k.kernelTimeMs as number);
-  }
-  profile = Object.fromEntries(
-    Object.entries(profile).sort((a, b) => b[1] - a[1]).slice(0, 14).map((
-      [k, v],
-    ) => [k, Math.round(v * 10) / 10]),
-  );
+const evalMs: number[] = [];
+for (let i = 0; i < warmup + Math.max(3, steps >> 1); i++) {
+  const t = performance.now();
+  const p = model.predict(xEval);
+  p.dataSync();
+  p.dispose();
+  if (i >= warmup) evalMs.push(performance.now() - t);
 }
 
 console.log(JSON.stringify({
   framework: "tfjs",
   backend,
-  model: model.name,
+  model: opt.model,
   batch,
-  weights: total,
-  bayes_ms: bayesMs,
-  ste_ms: steMs,
-  eval_img_s: evalBatch / (evalMs / 1000),
+  weights: net.binaryShapes.reduce((a, s) => a + s.reduce((p, q) => p * q), 0),
+  bayes_ms: bayes.ms,
+  ste_ms: ste.ms,
+  eval_img_s: evalBatch / (median(evalMs) / 1000),
   peak_mib: peakRssMiB(),
-  leaked_tensors: leaked,
-  profile,
+  leaked_tensors_per_step: Math.max(bayes.leaked, ste.leaked),
 }));

@@ -146,7 +146,7 @@ Deno.test("fitContinual() sets the prior to the previous task's λ and tests eac
       atEnd.push({
         task: m.task!,
         hasPrior: opt.hasPrior,
-        lambda: opt.lambda.map((l) => (l.dataSync() as Float32Array).slice()),
+        lambda: opt.lambda.map((l) => l.slice()),
       });
     },
   };

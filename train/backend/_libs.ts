@@ -16,7 +16,7 @@ export const DEFAULT_NATIVE_LIB: string =
 export const DEFAULT_OPENBLAS = "libopenblas.so.0";
 
 /** Must equal BNN_KERNELS_VERSION in native/bnn_kernels.c. */
-export const NATIVE_VERSION = 8;
+export const NATIVE_VERSION = 9;
 
 const BLAS_SYMBOLS = {
   cblas_sgemm: {

@@ -1,27 +1,45 @@
 /**
  * Adam (Kingma & Ba, 2015) as PyTorch's `torch.optim.Adam` (no weight decay,
- * bias-corrected), in float32 tfjs ops. Used for STE's latent weights and for
- * real-valued BN γ/β under either optimizer (paper footnote 3).
+ * bias-corrected), over Float32Arrays updated in place by bnn's fused kernel
+ * ({@linkcode adamUpdate} in ../backend/optim_kernels.ts). Used for STE's latent
+ * weights and for real-valued BN γ/β under either optimizer (paper footnote 3).
  *
- * For step t ≥ 1, with every operation rounded to float32 in this order:
+ * For step t ≥ 1, every operation rounded to float32, as torch 1.13's CPU kernels
+ * (bit for bit; their `add_`/`addcmul_` are fused multiply-adds):
  *
- *     m ← β₁·m + (1 − β₁)·g
- *     v ← β₂·v + (1 − β₂)·(g·g)
+ *     g ← clamp(g, −gradClip, gradClip)                 (when set)
+ *     m ← fma(g, 1 − β₁, β₁·m)
+ *     v ← fma((1 − β₂)·g, g, β₂·v)
  *     denom = √v / √(1 − β₂ᵗ) + ε
- *     p ← p + ((−lr / (1 − β₁ᵗ))·m) / denom          (PyTorch's addcdiv order)
+ *     p ← p − ((lr / (1 − β₁ᵗ))·m) / denom               (PyTorch's addcdiv order)
+ *     p ← clamp(p, −weightClip, weightClip)              (when set)
  *
  * Scalars (β₁, 1 − β₁, √(1 − β₂ᵗ), lr / (1 − β₁ᵗ), ...) are computed in float64
- * and rounded to float32 once, as PyTorch does with Python scalars. PyTorch's CPU
- * kernels fuse `m·β₁ + (1 − β₁)·g` (and v's update) into one fused multiply-add,
- * which tfjs has no op for, so about 1 element of m in 10 per step differs from
- * PyTorch by one float32 ulp, and these differences accumulate (checked against
- * torch 1.13 `torch.optim.Adam` on 2,000 weights: after 6 steps the parameters
- * agree to ≤ 1.5e-8 absolute, 97.6% of them bit-identical).
+ * and rounded to float32 once, as PyTorch does with Python scalars.
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import { adamUpdate } from "../backend/optim_kernels.ts";
 import type { OptimizerState } from "./optimizer.ts";
-import { assignArrays, stateArray } from "./_state.ts";
+import { stateArray } from "./_state.ts";
+
+/**
+ * One parameter tensor of an {@linkcode Adam}: its size and clamps.
+ *
+ * @example Usage
+ * ```ts
+ * import type { AdamParam } from "./adam.ts";
+ * const latent: AdamParam = { size: 6, gradClip: 1, weightClip: 1 };
+ * if (latent.size !== 6) throw new Error();
+ * ```
+ */
+export interface AdamParam {
+  /** Number of elements. */
+  size: number;
+  /** Clamp each gradient element to ±gradClip first (null/undefined: none). */
+  gradClip?: number | null;
+  /** Clamp the parameter to ±weightClip after the step (null/undefined: none). */
+  weightClip?: number | null;
+}
 
 /**
  * Adam's constants (PyTorch defaults: β₁ 0.9, β₂ 0.999, ε 1e-8).
@@ -40,97 +58,75 @@ export interface AdamOptions {
 }
 
 /**
- * One Adam update of one tensor (pure; returns new tensors).
- *
- * @param t The step number, from 1.
+ * Adam's moments for a list of parameter arrays, and the step count they share.
  *
  * @example Usage
  * ```ts
- * import * as tf from "@tensorflow/tfjs";
- * import { adamUpdate } from "./adam.ts";
- * const z = tf.zeros([1]);
- * const { p } = adamUpdate(tf.ones([1]), tf.ones([1]), z, z, 1, 0.1);
- * // first step moves by lr·sign(g) (up to ε): 1 − 0.1
- * if (Math.abs(p.dataSync()[0] - 0.9) > 1e-6) throw new Error("bad step");
- * ```
- */
-export function adamUpdate(
-  p: tf.Tensor,
-  g: tf.Tensor,
-  m: tf.Tensor,
-  v: tf.Tensor,
-  t: number,
-  lr: number,
-  opts: AdamOptions = {},
-): { p: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
-  const { beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = opts;
-  return tf.tidy(() => {
-    const m2 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
-    const v2 = tf.add(tf.mul(v, beta2), tf.mul(tf.mul(g, g), 1 - beta2));
-    const denom = tf.add(tf.div(tf.sqrt(v2), Math.sqrt(1 - beta2 ** t)), epsilon);
-    const p2 = tf.add(p, tf.div(tf.mul(m2, -(lr / (1 - beta1 ** t))), denom));
-    return { p: p2, m: m2, v: v2 };
-  });
-}
-
-/**
- * Adam over a list of variables, updated in place.
- *
- * @example Usage
- * ```ts
- * import * as tf from "@tensorflow/tfjs";
  * import { Adam } from "./adam.ts";
- * const x = tf.variable(tf.tensor1d([1, -1]));
- * const adam = new Adam([x]);
- * adam.apply([tf.tensor1d([1, -1])], 0.1);
- * if (adam.step !== 1) throw new Error("one step");
- * adam.dispose();
- * x.dispose();
+ * const p = new Float32Array([1, -1]);
+ * const adam = new Adam([{ size: 2 }]);
+ * adam.apply([p], [new Float32Array([1, -1])], 0.1);
+ * // the first step moves every element by about lr against its gradient's sign
+ * if (Math.abs(p[0] - 0.9) > 1e-6 || adam.step !== 1) throw new Error(String(p));
  * ```
  */
 export class Adam {
   /** Steps taken so far (t of the last update). */
   step = 0;
-  readonly params: tf.Variable[];
+  readonly params: readonly AdamParam[];
   readonly opts: AdamOptions;
-  #m: tf.Variable[];
-  #v: tf.Variable[];
+  /** First moments, one per parameter (updated in place). */
+  readonly m: Float32Array[];
+  /** Second moments, one per parameter (updated in place). */
+  readonly v: Float32Array[];
 
-  /** @param params The variables to update (not owned: {@linkcode Adam.dispose} leaves them). */
-  constructor(params: tf.Variable[], opts: AdamOptions = {}) {
+  /** @param params Sizes and clamps of the parameters, in the order of {@linkcode Adam.apply}. */
+  constructor(params: AdamParam[], opts: AdamOptions = {}) {
     this.params = params;
     this.opts = opts;
-    this.#m = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
-    this.#v = params.map((p) => tf.tidy(() => tf.variable(tf.zerosLike(p), false)));
+    this.m = params.map((p) => new Float32Array(p.size));
+    this.v = params.map((p) => new Float32Array(p.size));
   }
 
-  /** One step with the given gradients (one per parameter, same shapes). */
-  apply(grads: tf.Tensor[], lr: number): void {
-    if (grads.length !== this.params.length) {
+  /**
+   * One step t ← t + 1: updates `values[i]` in place with `grads[i]` (same lengths).
+   * @throws {RangeError} On a wrong number of arrays or a wrong length.
+   */
+  apply(values: Float32Array[], grads: Float32Array[], lr: number): void {
+    const n = this.params.length;
+    if (values.length !== n || grads.length !== n) {
       throw new RangeError(
-        `Cannot apply Adam as grads must have ${this.params.length} tensors: current length is ${grads.length}`,
+        `Cannot apply Adam as values and grads must have ${n} arrays: current lengths are ${values.length} and ${grads.length}`,
       );
     }
     this.step++;
-    tf.tidy(() => {
-      this.params.forEach((p, i) => {
-        const r = adamUpdate(p, grads[i], this.#m[i], this.#v[i], this.step, lr, this.opts);
-        p.assign(r.p);
-        this.#m[i].assign(r.m);
-        this.#v[i].assign(r.v);
-      });
-    });
+    const { beta1, beta2, epsilon } = this.opts;
+    this.params.forEach((p, i) =>
+      adamUpdate({
+        w: values[i],
+        m: this.m[i],
+        v: this.v[i],
+        grad: grads[i],
+        lr,
+        beta1,
+        beta2,
+        eps: epsilon,
+        step: this.step,
+        gradClip: p.gradClip ?? 0,
+        weightClip: p.weightClip ?? 0,
+      })
+    );
   }
 
-  /** Moments and step count, keyed `<prefix>step`, `<prefix>m.<i>`, `<prefix>v.<i>`. */
+  /** Moments and step count, keyed `<prefix>step`, `<prefix>m.<i>`, `<prefix>v.<i>` (copies). */
   getState(prefix: string): OptimizerState {
     const s: OptimizerState = { [`${prefix}step`]: this.step };
-    this.#m.forEach((m, i) => s[`${prefix}m.${i}`] = (m.dataSync() as Float32Array).slice());
-    this.#v.forEach((v, i) => s[`${prefix}v.${i}`] = (v.dataSync() as Float32Array).slice());
+    this.m.forEach((m, i) => s[`${prefix}m.${i}`] = m.slice());
+    this.v.forEach((v, i) => s[`${prefix}v.${i}`] = v.slice());
     return s;
   }
 
-  /** Restores {@linkcode Adam.getState}. */
+  /** Restores {@linkcode Adam.getState} (validated before anything changes). */
   setState(s: OptimizerState, prefix: string): void {
     const step = s[`${prefix}step`];
     if (typeof step !== "number" || !Number.isInteger(step) || step < 0) {
@@ -138,15 +134,10 @@ export class Adam {
         `Cannot set Adam state as ${prefix}step must be a non-negative integer: current value is ${step}`,
       );
     }
-    const m = this.#m.map((x, i) => stateArray(s, `${prefix}m.${i}`, x.size));
-    const v = this.#v.map((x, i) => stateArray(s, `${prefix}v.${i}`, x.size));
+    const m = this.m.map((x, i) => stateArray(s, `${prefix}m.${i}`, x.length));
+    const v = this.v.map((x, i) => stateArray(s, `${prefix}v.${i}`, x.length));
     this.step = step;
-    assignArrays(this.#m, m);
-    assignArrays(this.#v, v);
-  }
-
-  /** Frees the moment estimates. */
-  dispose(): void {
-    tf.dispose([...this.#m, ...this.#v]);
+    m.forEach((x, i) => this.m[i].set(x));
+    v.forEach((x, i) => this.v[i].set(x));
   }
 }

@@ -18,36 +18,41 @@
  *     λ ← λ − α·m/(1 − βᵗ)
  *     μ ← tanh(λ_old)                                     (lagged one step, as the original)
  *
- * Arithmetic: float32 tfjs tensors, every op rounded to float32 in the order
- * written (see ./bayes_binn_math.ts), the `+1e-10` terms included; with τ = 1e-10
- * and |λ| ≥ 9.01 the scale is exactly 1/τ. Prediction: the mode (μ ≤ 0 → −1, else
- * +1, lagged μ) or samples w ~ 2·Bernoulli(sigmoid(2λ)) − 1 (current λ). BN γ/β,
- * when affine, are trained by Adam (./adam.ts) on the gradient averaged over the S
- * samples, with the same learning rate (paper footnote 3), never binarised.
+ * Arithmetic: bnn's fused float32 kernels ({@linkcode ../backend/optim_kernels.ts}:
+ * `bayesBinnSampleRng`, `bayesBinnAccumulate`, `bayesBinnUpdate`), every op rounded to float32 in
+ * the order written, the `+1e-10` terms included; with τ = 1e-10 and |λ| ≥ 9.01 the scale is
+ * exactly 1/τ. λ, m, μ, ĝ (and λ₀) are Float32Arrays; the relaxed samples are written straight
+ * into one weight tensor per layer (no copy on the wasm-based backends, see ./_layer_weights.ts)
+ * and the gradients are read through zero-copy views. Prediction: the mode (μ ≤ 0 → −1, else
+ * +1, lagged μ) or samples w ~ 2·Bernoulli(sigmoid(2λ)) − 1 (current λ), see
+ * ./bayes_binn_math.ts. BN γ/β, when affine, are trained by Adam (./adam.ts) on the gradient
+ * averaged over the S samples, with the same learning rate (paper footnote 3), never binarised.
  *
- * Checked against the authors' update (their `optimizers/BayesBiNN.py` lines in
- * torch 1.13 float32, fed the same ε; 2,000 weights, S = 2, β = 0.9, κ = 0.5, 3
- * steps): bit-identical at τ = 1e-10, λ_init = 10 on both the cpu and wasm
- * backends; at τ = 0.5, λ_init = 0.7 within 3e-7 relative on cpu and 4e-5 on wasm
- * (tanh/log differ by an ulp or two between implementations).
+ * log and tanh: the JS kernels use `Math.log`/`Math.tanh` rounded to float32 (bit-identical to
+ * a scalar float32 hand computation); the native ones are Cephes' float32 algorithms (≤ 2 ulp).
+ * At the paper's τ = 1e-10 and |λ| = 10 both give the same bits (samples and μ saturate to ±1).
+ * Checked against the authors' update (their `optimizers/BayesBiNN.py` lines in torch 1.13
+ * float32, fed the same ε; 2,000 weights, S = 2, β = 0.9, κ = 0.5, 3 steps) with the tensor
+ * implementation this one replaced, whose cpu arithmetic the JS kernels reproduce bit for bit:
+ * bit-identical at τ = 1e-10, λ_init = 10; at τ = 0.5, λ_init = 0.7 within 3e-7 relative.
  *
- * Noise: ε is the Rng's `uniform()`, (k + ½)/2²³, exact in float32 and strictly
- * inside (0, 1), so δ is always finite.
+ * Noise: ε is the optimizer Rng's `uniform()` stream (drawn by the kernel, the same numbers in
+ * the same order as `Rng.fillUniform`, so a checkpoint's `rng.*` words resume it bit for bit),
+ * (k + ½)/2²³, exact in float32 and strictly inside (0, 1), so δ is always finite.
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../random.ts";
+import type * as tf from "@tensorflow/tfjs";
+import {
+  bayesBinnAccumulate,
+  bayesBinnSampleRng,
+  bayesBinnUpdate,
+} from "../backend/optim_kernels.ts";
+import type { Rng, RngState } from "../random.ts";
 import { Adam } from "./adam.ts";
 import { assignArrays, readRngState, stateArray } from "./_state.ts";
+import { LayerWeights, tensorData, toTensors } from "./_layer_weights.ts";
 import { lossAndGrads } from "./_loss_grads.ts";
-import {
-  bernoulliSample,
-  gradScale,
-  lambdaUpdate,
-  modeFromMu,
-  momentumUpdate,
-  relaxedSample,
-} from "./bayes_binn_math.ts";
+import { bernoulliSample, modeFromMu } from "./bayes_binn_math.ts";
 import type { BinaryOptimizer, LossFn, OptimizerState, StepResult } from "./optimizer.ts";
 
 /**
@@ -153,18 +158,21 @@ export class BayesBiNN implements BinaryOptimizer {
   readonly realParams: tf.Variable[];
   /** Steps taken (t of the last step). */
   stepCount = 0;
-  #lambda: tf.Variable[];
-  #m: tf.Variable[];
-  #mu: tf.Variable[];
-  #prior: tf.Variable[];
-  #priorSet = false;
-  #noise: Float32Array[];
-  #adam: Adam;
-  #rng: Rng;
+  readonly #shapes: number[][];
+  readonly #lambda: Float32Array[];
+  readonly #m: Float32Array[];
+  readonly #mu: Float32Array[];
+  readonly #gHat: Float32Array[];
+  #prior: Float32Array[] | null = null;
+  /** The Gumbel-noise stream: the optimizer Rng's four state words, advanced by the kernel. */
+  readonly #noise: Uint32Array;
+  readonly #weights: LayerWeights;
+  readonly #adam: Adam;
 
   /**
    * @param shapes One kernel shape per binary layer.
-   * @param rng Draws the initial λ, then the Gumbel noise; saved with the state.
+   * @param rng Draws the initial λ, then the Gumbel noise (from where the initialisation
+   *   left it; the `rng` object itself is not advanced by steps); saved with the state.
    * @throws {RangeError} On an invalid option, e.g.
    *   `Cannot create BayesBiNN as temperature must be > 0: current value is 0`.
    */
@@ -196,146 +204,144 @@ export class BayesBiNN implements BinaryOptimizer {
     this.beta = beta;
     this.klReweight = klReweight;
     this.realParams = opts.realParams ?? [];
-    this.#rng = rng;
-    const sizes = shapes.map((s) => s.reduce((a, b) => a * b, 1));
-    this.#lambda = shapes.map((s, i) =>
-      tf.tidy(() =>
-        tf.variable(tf.tensor(initLambda(sizes[i], lambdaInit, lambdaStd, rng), s), false)
-      )
-    );
-    this.#m = this.#lambda.map((l) => tf.tidy(() => tf.variable(tf.zerosLike(l), false)));
-    this.#mu = this.#lambda.map((l) => tf.tidy(() => tf.variable(tf.tanh(l), false)));
-    this.#prior = this.#lambda.map((l) => tf.tidy(() => tf.variable(tf.zerosLike(l), false)));
-    this.#noise = sizes.map((n) => new Float32Array(n));
-    this.#adam = new Adam(this.realParams);
+    this.#shapes = shapes;
+    this.#weights = new LayerWeights(shapes);
+    const sizes = this.#weights.sizes;
+    this.#lambda = sizes.map((n) => initLambda(n, lambdaInit, lambdaStd, rng));
+    this.#m = sizes.map((n) => new Float32Array(n));
+    this.#mu = this.#lambda.map((l) => l.map(Math.tanh));
+    this.#gHat = sizes.map((n) => new Float32Array(n));
+    this.#noise = new Uint32Array(rng.state());
+    this.#adam = new Adam(this.realParams.map((p) => ({ size: p.size })));
   }
 
-  /** The natural parameters λ (the optimizer's own variables: do not dispose). */
-  get lambda(): readonly tf.Variable[] {
+  /** The natural parameters λ, one array per layer (live: read, do not modify). */
+  get lambda(): readonly Float32Array[] {
     return this.#lambda;
   }
 
-  /** The momentum m (do not dispose; left out of {@linkcode BayesBiNN.getState} when β = 0). */
-  get momentum(): readonly tf.Variable[] {
+  /** The momentum m (live; left out of {@linkcode BayesBiNN.getState} when β = 0). */
+  get momentum(): readonly Float32Array[] {
     return this.#m;
   }
 
-  /** The prior λ₀ (do not dispose; zeros until a prior is set). */
-  get prior(): readonly tf.Variable[] {
-    return this.#prior;
+  /** The prior λ₀ (live once set; zeros until a prior is set). */
+  get prior(): readonly Float32Array[] {
+    return this.#prior ?? this.#lambda.map((l) => new Float32Array(l.length));
   }
 
   /** Whether a prior λ₀ ≠ 0 was set ({@linkcode BayesBiNN.usePosteriorAsPrior}, `setPrior`). */
   get hasPrior(): boolean {
-    return this.#priorSet;
+    return this.#prior !== null;
   }
 
-  /** The lagged expectation parameters μ (do not dispose). */
-  get mu(): readonly tf.Variable[] {
+  /** The lagged expectation parameters μ (live: read, do not modify). */
+  get mu(): readonly Float32Array[] {
     return this.#mu;
   }
 
   /** {@inheritDoc BinaryOptimizer.step} */
   step(lossFn: LossFn): StepResult {
-    const S = this.mcSteps;
+    const S = this.mcSteps, tau = this.temperature;
     this.stepCount++;
-    let gHat: tf.Tensor[] = [];
-    let realSum: tf.Tensor[] = [];
+    for (const g of this.#gHat) g.fill(0);
+    const realSum: Float32Array[] = [];
     let lossSum = 0;
     let logits: tf.Tensor2D | undefined;
     for (let s = 0; s < S; s++) {
-      const w = this.#lambda.map((l, i) =>
-        tf.tidy(() =>
-          relaxedSample(
-            l,
-            tf.tensor(this.#rng.fillUniform(this.#noise[i]), l.shape),
-            this.temperature,
-          )
-        )
+      const w = this.#weights.fill((i, out) =>
+        bayesBinnSampleRng(this.#lambda[i], this.#noise, tau, out)
       );
       const r = lossAndGrads(lossFn, w, this.realParams, s === 0);
-      lossSum += r.loss;
-      if (s === 0) logits = r.logits;
-      const nb = w.length;
-      const next = tf.tidy(() =>
-        w.map((wi, i) => {
-          const contrib = tf.mul(gradScale(wi, this.#mu[i], this.temperature), r.grads[i]);
-          return s === 0 ? contrib : tf.add(gHat[i], contrib);
-        })
-      );
-      const nextReal = tf.tidy(() =>
-        r.grads.slice(nb).map((g, j) => (s === 0 ? tf.clone(g) : tf.add(realSum[j], g)))
-      );
-      tf.dispose([...w, ...r.grads, ...gHat, ...realSum]);
-      gHat = next;
-      realSum = nextReal;
+      try {
+        lossSum += r.loss;
+        if (s === 0) logits = r.logits;
+        const nb = w.length;
+        r.grads.slice(nb).forEach((g, j) => {
+          const a = g.dataSync() as Float32Array;
+          if (s === 0) realSum[j] = a.slice();
+          else realSum[j].forEach((x, k) => realSum[j][k] = Math.fround(x + a[k]));
+        });
+        for (let i = 0; i < nb; i++) {
+          bayesBinnAccumulate(
+            this.#gHat[i],
+            tensorData(r.grads[i]),
+            tensorData(w[i]),
+            this.#mu[i],
+            tau,
+          );
+        }
+      } finally {
+        for (const g of r.grads) g.dispose();
+        this.#weights.release();
+      }
     }
-    tf.tidy(() => {
-      const scaleN = this.trainSetSize / S;
-      this.#lambda.forEach((l, i) => {
-        const m = momentumUpdate(
-          this.#m[i],
-          tf.mul(gHat[i], scaleN),
-          l,
-          this.#prior[i],
-          this.beta,
-          this.klReweight,
-        );
-        const lambdaNew = lambdaUpdate(l, m, this.learningRate, this.beta, this.stepCount);
-        this.#mu[i].assign(tf.tanh(l));
-        this.#m[i].assign(m);
-        l.assign(lambdaNew);
-      });
-    });
-    tf.dispose(gHat);
+    this.#lambda.forEach((lambda, i) =>
+      bayesBinnUpdate({
+        lambda,
+        m: this.#m[i],
+        mu: this.#mu[i],
+        ghat: this.#gHat[i],
+        lambda0: this.#prior?.[i],
+        gradScale: this.trainSetSize / S,
+        beta: this.beta,
+        kappa: this.klReweight,
+        lr: this.learningRate,
+        step: this.stepCount,
+      })
+    );
     if (this.realParams.length > 0) {
-      const mean = tf.tidy(() => realSum.map((g) => tf.div(g, S)));
-      this.#adam.apply(mean, this.learningRate);
-      tf.dispose(mean);
+      const values = this.realParams.map((p) => (p.dataSync() as Float32Array).slice());
+      const mean = realSum.map((g) => g.map((x) => x / S));
+      this.#adam.apply(values, mean, this.learningRate);
+      assignArrays(this.realParams, values);
     }
-    tf.dispose(realSum);
     return { loss: lossSum / S, logits: logits! };
   }
 
   /** The mode: +1 where the lagged μ > 0, −1 where μ ≤ 0. */
   modeWeights(): tf.Tensor[] {
-    return this.#mu.map(modeFromMu);
+    return toTensors(
+      this.#mu.map((mu) => modeFromMu(mu, new Float32Array(mu.length))),
+      this.#shapes,
+    );
   }
 
   /** w ~ 2·Bernoulli(sigmoid(2λ)) − 1, uniforms drawn row-major from `rng`. */
   sampleWeights(rng: Rng): tf.Tensor[] {
-    return this.#lambda.map((l, i) =>
-      tf.tidy(() => bernoulliSample(l, tf.tensor(rng.fillUniform(this.#noise[i]), l.shape)))
+    return toTensors(
+      this.#lambda.map((l) => {
+        const u = rng.fillUniform(new Float32Array(l.length));
+        return bernoulliSample(l, u, u);
+      }),
+      this.#shapes,
     );
   }
 
   /** Sets the prior λ₀ to a copy of the current λ (continual learning: before the next task). */
   usePosteriorAsPrior(): void {
-    tf.tidy(() => this.#prior.forEach((p, i) => p.assign(tf.clone(this.#lambda[i]))));
-    this.#priorSet = true;
+    this.#prior = this.#lambda.map((l) => l.slice());
   }
 
   /**
-   * Sets the prior λ₀ (one array per binary layer).
+   * Sets the prior λ₀ (one array per binary layer, copied).
    * @throws {RangeError} On a wrong count or size.
    */
   setPrior(prior: Float32Array[]): void {
-    if (prior.length !== this.#prior.length) {
+    if (prior.length !== this.#lambda.length) {
       throw new RangeError(
-        `Cannot set the BayesBiNN prior as it must have ${this.#prior.length} arrays: current length is ${prior.length}`,
+        `Cannot set the BayesBiNN prior as it must have ${this.#lambda.length} arrays: current length is ${prior.length}`,
       );
     }
-    const arrays = this.#prior.map((p, i) =>
-      stateArray({ [`prior.${i}`]: prior[i] }, `prior.${i}`, p.size)
+    this.#prior = this.#lambda.map((l, i) =>
+      stateArray({ [`prior.${i}`]: prior[i] }, `prior.${i}`, l.length).slice()
     );
-    assignArrays(this.#prior, arrays);
-    this.#priorSet = true;
   }
 
   /**
    * λ and the lagged μ per layer (`lambda.<i>`, `mu.<i>`), m (`momentum.<i>`) only when β > 0,
    * λ₀ (`prior.<i>`) only when a prior was set, the step count `step`, the Rng `rng.0`..`rng.3`
-   * and Adam's state `adam.*`.
+   * and Adam's state `adam.*` (all copies).
    *
    * Why m can be left out at β = 0: the next step computes m ← 0·m + 1·(ĝ + κ(λ − λ₀)), and for
    * finite m (checked before every checkpoint) 0·m is ±0, which leaves any non-zero sum
@@ -346,13 +352,11 @@ export class BayesBiNN implements BinaryOptimizer {
   getState(): OptimizerState {
     const s: OptimizerState = this.#adam.getState("adam.");
     s.step = this.stepCount;
-    const groups: [string, tf.Variable[]][] = [["lambda", this.#lambda], ["mu", this.#mu]];
+    const groups: [string, Float32Array[]][] = [["lambda", this.#lambda], ["mu", this.#mu]];
     if (this.beta > 0) groups.push(["momentum", this.#m]);
-    if (this.#priorSet) groups.push(["prior", this.#prior]);
-    for (const [name, vars] of groups) {
-      vars.forEach((v, i) => s[`${name}.${i}`] = (v.dataSync() as Float32Array).slice());
-    }
-    this.#rng.state().forEach((x, k) => s[`rng.${k}`] = x);
+    if (this.#prior) groups.push(["prior", this.#prior]);
+    for (const [name, arrays] of groups) arrays.forEach((a, i) => s[`${name}.${i}`] = a.slice());
+    this.#noise.forEach((x, k) => s[`rng.${k}`] = x);
     return s;
   }
 
@@ -367,28 +371,24 @@ export class BayesBiNN implements BinaryOptimizer {
         `Cannot set BayesBiNN state as step must be a non-negative integer: current value is ${step}`,
       );
     }
-    const read = (name: string, vars: tf.Variable[]) =>
-      vars.map((v, i) => stateArray(s, `${name}.${i}`, v.size));
-    const lambda = read("lambda", this.#lambda);
-    const zeros = (vars: tf.Variable[]) => vars.map((v) => new Float32Array(v.size));
-    const m = this.beta > 0 || "momentum.0" in s ? read("momentum", this.#m) : zeros(this.#m);
-    const mu = read("mu", this.#mu);
-    const hasPrior = "prior.0" in s;
-    const prior = hasPrior ? read("prior", this.#prior) : zeros(this.#prior);
-    const rng = readRngState(s);
+    const read = (name: string) =>
+      this.#lambda.map((l, i) => stateArray(s, `${name}.${i}`, l.length));
+    const lambda = read("lambda");
+    const m = this.beta > 0 || "momentum.0" in s ? read("momentum") : null;
+    const mu = read("mu");
+    const prior = "prior.0" in s ? read("prior") : null;
+    const rng: RngState = readRngState(s);
     this.#adam.setState(s, "adam.");
-    assignArrays(this.#lambda, lambda);
-    assignArrays(this.#m, m);
-    assignArrays(this.#mu, mu);
-    assignArrays(this.#prior, prior);
-    this.#priorSet = hasPrior;
+    lambda.forEach((a, i) => this.#lambda[i].set(a));
+    this.#m.forEach((x, i) => m ? x.set(m[i]) : x.fill(0));
+    mu.forEach((a, i) => this.#mu[i].set(a));
+    this.#prior = prior && prior.map((a) => a.slice());
     this.stepCount = step;
-    this.#rng = Rng.fromState(rng);
+    this.#noise.set(rng);
   }
 
-  /** Frees λ, m, μ, λ₀ and Adam's state (not the real params, owned by the network). */
+  /** Frees the weight tensors (not the real params, owned by the network). */
   dispose(): void {
-    this.#adam.dispose();
-    tf.dispose([...this.#lambda, ...this.#m, ...this.#mu, ...this.#prior]);
+    this.#weights.dispose();
   }
 }

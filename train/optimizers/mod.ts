@@ -1,7 +1,8 @@
 /**
  * Binary-weight optimizers for bnn: the {@linkcode BinaryOptimizer} contract and
- * its factory, {@linkcode BayesBiNN} (with its element-wise math as separate
- * functions), {@linkcode STE} with Adam, and the cosine learning-rate schedule.
+ * its factory, {@linkcode BayesBiNN} (with its prediction weights as separate
+ * functions; the update runs in bnn's fused kernels), {@linkcode STE} with Adam,
+ * and the cosine learning-rate schedule.
  *
  * @example Usage
  * ```ts

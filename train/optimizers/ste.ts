@@ -11,13 +11,21 @@
  *     w_r ← Adam(w_r, g)                           (β₁ 0.9, β₂ 0.999, ε 1e-8; see ./adam.ts)
  *     w_r ← clamp(w_r, −weight_clip_value, weight_clip_value)   (when set)
  *
- * Real BN γ/β (when `batch_affine`) take the same Adam steps, never clamped.
+ * Real BN γ/β (when `batch_affine`) take the same Adam steps (gradient clamp included), never
+ * weight-clamped.
+ *
+ * The latent weights and Adam's moments are Float32Arrays; each step writes sign(w_r) straight
+ * into one weight tensor per layer (bnn's `signInto` kernel; in place on the wasm-based backends,
+ * see ./_layer_weights.ts), reads the gradients through zero-copy views and runs Adam with both
+ * clamps in one fused pass (`adamUpdate`, ../backend/optim_kernels.ts).
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../random.ts";
+import type * as tf from "@tensorflow/tfjs";
+import { signInto } from "../backend/optim_kernels.ts";
+import type { Rng } from "../random.ts";
 import { Adam } from "./adam.ts";
 import { assignArrays, readRngState, stateArray } from "./_state.ts";
+import { LayerWeights, tensorData, toTensors } from "./_layer_weights.ts";
 import { lossAndGrads } from "./_loss_grads.ts";
 import type { BinaryOptimizer, LossFn, OptimizerState, StepResult } from "./optimizer.ts";
 
@@ -40,21 +48,6 @@ export interface STEOptions {
   weightClipValue?: number | null;
   /** Real parameters (BN γ/β) trained by the same Adam. */
   realParams?: tf.Variable[];
-}
-
-/**
- * sign(x) with sign(0) = +1: `1 − 2·step(−x)` (step(y) = 1 if y > 0 else 0).
- *
- * @example Usage
- * ```ts
- * import * as tf from "@tensorflow/tfjs";
- * import { signZeroPositive } from "./ste.ts";
- * const s = signZeroPositive(tf.tensor1d([-2, 0, 3]));
- * if (s.dataSync().join() !== "-1,1,1") throw new Error("bad sign");
- * ```
- */
-export function signZeroPositive(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.sub(1, tf.mul(tf.step(tf.neg(x)), 2)));
 }
 
 /**
@@ -113,11 +106,14 @@ export class STE implements BinaryOptimizer {
   learningRate: number;
   readonly gradClipValue: number | null;
   readonly weightClipValue: number | null;
-  /** The latent real weights, one per binary layer. */
-  readonly latent: tf.Variable[];
+  /** The latent real weights, one array per binary layer (live: read, do not modify). */
+  readonly latent: readonly Float32Array[];
   readonly realParams: tf.Variable[];
-  #adam: Adam;
-  #rng: Rng;
+  readonly #shapes: number[][];
+  readonly #weights: LayerWeights;
+  readonly #adam: Adam;
+  /** The optimizer Rng's state after the initialisation (STE draws nothing else; saved). */
+  #rng: number[];
 
   /**
    * @param shapes One kernel shape per binary layer.
@@ -134,35 +130,46 @@ export class STE implements BinaryOptimizer {
     this.gradClipValue = checkClip("gradClipValue", opts.gradClipValue);
     this.weightClipValue = checkClip("weightClipValue", opts.weightClipValue);
     this.realParams = opts.realParams ?? [];
-    this.#rng = rng;
-    this.latent = shapes.map((s) =>
-      tf.tidy(() => tf.variable(tf.tensor(latentInit(s, rng), s), true))
-    );
-    this.#adam = new Adam([...this.latent, ...this.realParams]);
+    this.#shapes = shapes;
+    this.#weights = new LayerWeights(shapes);
+    this.latent = shapes.map((s) => latentInit(s, rng));
+    this.#rng = rng.state();
+    const gradClip = this.gradClipValue, weightClip = this.weightClipValue;
+    this.#adam = new Adam([
+      ...this.latent.map((w) => ({ size: w.length, gradClip, weightClip })),
+      ...this.realParams.map((p) => ({ size: p.size, gradClip })),
+    ]);
   }
 
   /** {@inheritDoc BinaryOptimizer.step} */
   step(lossFn: LossFn): StepResult {
-    const wb = this.latent.map(signZeroPositive);
-    const r = lossAndGrads(lossFn, wb, this.realParams, true);
-    tf.dispose(wb);
-    const clip = this.gradClipValue;
-    const grads = clip === null
-      ? r.grads
-      : r.grads.map((g) => tf.tidy(() => tf.clipByValue(g, -clip, clip)));
-    this.#adam.apply(grads, this.learningRate);
-    tf.dispose(r.grads);
-    if (clip !== null) tf.dispose(grads);
-    const wc = this.weightClipValue;
-    if (wc !== null) {
-      tf.tidy(() => this.latent.forEach((w) => w.assign(tf.clipByValue(w, -wc, wc))));
+    const w = this.#weights.fill((i, out) => signInto(this.latent[i], out));
+    const r = lossAndGrads(lossFn, w, this.realParams, true);
+    try {
+      const nb = this.latent.length;
+      const real = this.realParams.map((p) => (p.dataSync() as Float32Array).slice());
+      const realGrads = r.grads.slice(nb).map((g) => (g.dataSync() as Float32Array).slice());
+      // views last: nothing allocates on the wasm heap between here and the kernel
+      const grads = r.grads.slice(0, nb).map(tensorData);
+      this.#adam.apply([...this.latent, ...real], [...grads, ...realGrads], this.learningRate);
+      if (real.length > 0) assignArrays(this.realParams, real);
+    } finally {
+      for (const g of r.grads) g.dispose();
+      this.#weights.release();
     }
     return { loss: r.loss, logits: r.logits! };
   }
 
   /** sign(w_r), 0 → +1. */
   modeWeights(): tf.Tensor[] {
-    return this.latent.map(signZeroPositive);
+    return toTensors(
+      this.latent.map((w) => {
+        const out = new Float32Array(w.length);
+        signInto(w, out);
+        return out;
+      }),
+      this.#shapes,
+    );
   }
 
   /** STE is deterministic: the mode (`rng` is not used). */
@@ -170,26 +177,25 @@ export class STE implements BinaryOptimizer {
     return this.modeWeights();
   }
 
-  /** Latent weights `latent.<i>`, Adam state `adam.*`, the Rng `rng.0`..`rng.3`. */
+  /** Latent weights `latent.<i>`, Adam state `adam.*`, the Rng `rng.0`..`rng.3` (copies). */
   getState(): OptimizerState {
     const s: OptimizerState = this.#adam.getState("adam.");
-    this.latent.forEach((w, i) => s[`latent.${i}`] = (w.dataSync() as Float32Array).slice());
-    this.#rng.state().forEach((x, k) => s[`rng.${k}`] = x);
+    this.latent.forEach((w, i) => s[`latent.${i}`] = w.slice());
+    this.#rng.forEach((x, k) => s[`rng.${k}`] = x);
     return s;
   }
 
-  /** Restores {@linkcode STE.getState}. */
+  /** Restores {@linkcode STE.getState} (validated before anything changes). */
   setState(s: OptimizerState): void {
-    const latent = this.latent.map((w, i) => stateArray(s, `latent.${i}`, w.size));
+    const latent = this.latent.map((w, i) => stateArray(s, `latent.${i}`, w.length));
     const rng = readRngState(s);
     this.#adam.setState(s, "adam.");
-    assignArrays(this.latent, latent);
-    this.#rng = Rng.fromState(rng);
+    latent.forEach((a, i) => this.latent[i].set(a));
+    this.#rng = [...rng];
   }
 
-  /** Frees the latent weights and Adam state (not the real params, owned by the network). */
+  /** Frees the weight tensors (not the real params, owned by the network). */
   dispose(): void {
-    this.#adam.dispose();
-    tf.dispose(this.latent);
+    this.#weights.dispose();
   }
 }

@@ -146,9 +146,10 @@ Deno.test("adamUpdate() matches PyTorch's Adam with clamps in float32", () => {
     const stepSize = f(lr / (1 - b1 ** step)), bc2 = f(Math.sqrt(1 - b2 ** step));
     for (let i = 0; i < N; i++) {
       const g = gradClip ? Math.min(Math.max(grad[i], -gradClip), gradClip) : grad[i];
-      wm[i] = f(f(wm[i] * f(b1)) + f(f(1 - b1) * g));
-      wv[i] = f(f(wv[i] * f(b2)) + f(f(f(1 - b2) * g) * g));
-      const upd = f(want[i] - f(stepSize * f(wm[i] / f(f(f(Math.sqrt(wv[i])) / bc2) + f(eps)))));
+      // PyTorch's fused multiply-adds (exact float32 product in float64, one rounding)
+      wm[i] = f(f(wm[i] * f(b1)) + f(1 - b1) * g);
+      wv[i] = f(f(wv[i] * f(b2)) + f(f(1 - b2) * g) * g);
+      const upd = f(want[i] - f(f(stepSize * wm[i]) / f(f(f(Math.sqrt(wv[i])) / bc2) + f(eps))));
       want[i] = weightClip ? Math.min(Math.max(upd, -f(weightClip)), f(weightClip)) : upd;
     }
     eachPath((path) => {

@@ -4,7 +4,7 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
-import { initBackend } from "../../../train/backend/mod.ts";
+import { initBackend, useNativeOptimKernels } from "../../../train/backend/mod.ts";
 
 /** Rounds to float32. */
 export const f = Math.fround;
@@ -24,6 +24,22 @@ export async function onBackend(
     await fn();
   } finally {
     await initBackend("wasm");
+  }
+}
+
+/** The optimizer-kernel paths: bnn's native library (must be built) and the JS fallback. */
+export const KERNEL_PATHS = ["native", "js"] as const;
+
+/** Runs `fn` with the native or the JS optimizer kernels, restoring native afterwards. */
+export function withKernels(path: "native" | "js", fn: () => void): void {
+  if (!useNativeOptimKernels(true)) {
+    throw new Error("native kernels not built: run deno run -A train/backend/build_native.ts");
+  }
+  useNativeOptimKernels(path === "native");
+  try {
+    fn();
+  } finally {
+    useNativeOptimKernels(true);
   }
 }
 

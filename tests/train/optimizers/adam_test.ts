@@ -1,49 +1,59 @@
-import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { initBackend } from "../../../train/backend/mod.ts";
-import { Adam, adamUpdate } from "../../../train/optimizers/adam.ts";
-import { add, assertClose, div, f, mul, values } from "./_hand.ts";
+import { Adam } from "../../../train/optimizers/adam.ts";
+import { add, assertClose, div, f, KERNEL_PATHS, mul, sub, withKernels } from "./_hand.ts";
 
-await initBackend("wasm");
-
-Deno.test("adamUpdate() matches PyTorch's Adam in float32 by hand", () => {
-  // Step t = 3 from given moments, lr 0.01 (order of operations as adam.ts documents).
-  const p = [0.5, -0.25, 2], g = [0.1, -3, 0], m = [0.02, -0.5, 0.01], v = [0.001, 0.2, 4e-6];
+Deno.test("Adam.apply() matches torch 1.13's Adam in float32 by hand, with clamps", () => {
+  // Step t = 3 from given moments, lr 0.01. PyTorch's CPU kernels: m and v with a fused
+  // multiply-add (exact float32 product in float64, one rounding), p + (−s·m)/denom.
+  const p = [0.5, -0.25, 2, 0.995], g = [0.1, -3, 0, -2], m0 = [0.02, -0.5, 0.01, 0.3];
+  const v0 = [0.001, 0.2, 4e-6, 0.5];
   const t = 3, lr = 0.01;
-  const r = adamUpdate(tf.tensor1d(p), tf.tensor1d(g), tf.tensor1d(m), tf.tensor1d(v), t, lr);
-  const em = m.map((x, i) => add(mul(f(x), 0.9), mul(f(g[i]), 1 - 0.9)));
-  const ev = v.map((x, i) => add(mul(f(x), 0.999), mul(mul(f(g[i]), f(g[i])), 1 - 0.999)));
-  const ep = p.map((x, i) => {
-    const denom = add(div(f(Math.sqrt(ev[i])), Math.sqrt(1 - 0.999 ** t)), 1e-8);
-    return add(f(x), div(mul(em[i], -(lr / (1 - 0.9 ** t))), denom));
-  });
-  assertClose(values(r.m), em, 0, "m");
-  assertClose(values(r.v), ev, 0, "v");
-  assertClose(values(r.p), ep, 0, "p");
-  tf.dispose([r.p, r.m, r.v]);
+  for (const [gradClip, weightClip] of [[null, null], [1, 1]] as const) {
+    const gc = g.map((x) => (gradClip === null ? x : Math.max(-gradClip, Math.min(gradClip, x))));
+    const em = m0.map((x, i) => f(mul(x, 0.9) + f(1 - 0.9) * f(gc[i])));
+    const ev = v0.map((x, i) => f(mul(x, 0.999) + mul(1 - 0.999, gc[i]) * f(gc[i])));
+    const ep = p.map((x, i) => {
+      const denom = add(div(f(Math.sqrt(ev[i])), Math.sqrt(1 - 0.999 ** t)), 1e-8);
+      const y = sub(x, div(mul(lr / (1 - 0.9 ** t), em[i]), denom));
+      return weightClip === null ? y : Math.max(-weightClip, Math.min(weightClip, y));
+    });
+    for (const path of KERNEL_PATHS) {
+      withKernels(path, () => {
+        const adam = new Adam([{ size: 4, gradClip, weightClip }]);
+        adam.setState({
+          "a.step": t - 1,
+          "a.m.0": new Float32Array(m0),
+          "a.v.0": new Float32Array(v0),
+        }, "a.");
+        const w = new Float32Array(p);
+        adam.apply([w], [new Float32Array(g)], lr);
+        assertClose(adam.m[0], em, 0, `${path} m`);
+        assertClose(adam.v[0], ev, 0, `${path} v`);
+        assertClose(w, ep, 0, `${path} p clips ${gradClip},${weightClip}`);
+      });
+    }
+  }
 });
 
 Deno.test("Adam.apply() takes bias-corrected steps of about lr·sign(g) at first", () => {
-  const x = tf.variable(tf.tensor1d([1, -1, 0]));
-  const adam = new Adam([x]);
-  const g = tf.tensor1d([5, -0.01, 2]);
-  adam.apply([g], 0.1);
-  assertClose(values(x), [0.9, -0.9, -0.1], 1e-5, "x");
-  assert.throws(() => adam.apply([], 0.1), /grads must have 1 tensors: current length is 0/);
-  const n = tf.memory().numTensors;
-  adam.apply([g], 0.1);
-  assert.equal(tf.memory().numTensors, n);
+  const x = new Float32Array([1, -1, 0]);
+  const adam = new Adam([{ size: 3 }]);
+  const g = new Float32Array([5, -0.01, 2]);
+  adam.apply([x], [g], 0.1);
+  assertClose(x, [0.9, -0.9, -0.1], 1e-5, "x");
+  assert.throws(
+    () => adam.apply([], [], 0.1),
+    /values and grads must have 1 arrays: current lengths are 0 and 0/,
+  );
+  adam.apply([x], [g], 0.1);
   const s = adam.getState("a.");
   assert.equal(s["a.step"], 2);
-  const y = tf.variable(tf.zeros([3]));
-  const other = new Adam([y]);
+  const other = new Adam([{ size: 3 }]);
   other.setState(s, "a.");
   assert.deepEqual(other.getState("a."), s);
   assert.throws(
     () => other.setState({ ...s, "a.v.0": new Float32Array(1) }, "a."),
     /a\.v\.0 must be a Float32Array of length 3/,
   );
-  tf.dispose([x, y, g]);
-  adam.dispose();
-  other.dispose();
+  assert.throws(() => other.setState({ ...s, "a.step": 0.5 }, "a."), /a\.step must be/);
 });

@@ -8,7 +8,18 @@ import {
 } from "../../../train/optimizers/bayes_binn.ts";
 import type { LossFn } from "../../../train/optimizers/optimizer.ts";
 import { Rng } from "../../../train/random.ts";
-import { add, assertClose, div, f, mul, onBackend, sub, values } from "./_hand.ts";
+import {
+  add,
+  assertClose,
+  div,
+  f,
+  KERNEL_PATHS,
+  mul,
+  onBackend,
+  sub,
+  values,
+  withKernels,
+} from "./_hand.ts";
 
 await initBackend("wasm");
 
@@ -102,8 +113,8 @@ const quadLoss: LossFn = (w) => {
 const quadGrad = (w: number[]) => w.map((wi, i) => mul(A.flat()[i], wi));
 
 function state(opt: BayesBiNN): { lambda: number[]; m: number[]; mu: number[] } {
-  // m is read from the variables: getState() leaves it out when β = 0
-  const cat = (vars: readonly tf.Variable[]) => vars.flatMap((v) => [...v.dataSync()]);
+  // m is read from the optimizer's arrays: getState() leaves it out when β = 0
+  const cat = (arrays: readonly Float32Array[]) => arrays.flatMap((a) => [...a]);
   return { lambda: cat(opt.lambda), m: cat(opt.momentum), mu: cat(opt.mu) };
 }
 
@@ -165,35 +176,47 @@ const CASES: Case[] = [
   },
 ];
 
-for (const c of CASES) {
-  for (const backend of ["cpu", "wasm"] as const) {
-    // cpu's tanh/log are Math.fround(Math.tanh/log): bit-identical to the hand
-    // computation. wasm's are within ~2 ulp, so compare with a tolerance there.
-    const rel = backend === "cpu" ? 0 : 2e-4;
-    Deno.test(`BayesBiNN.step() matches a float32 hand computation: ${c.name} (${backend})`, async () => {
-      await onBackend(backend, () => {
-        const opt = new BayesBiNN(SHAPES, new Rng(11, "bayesbinn"), c.opts);
-        const hand = handInit(8, c.lambdaInit, new Rng(11, "bayesbinn"));
-        const o: HandOpts = {
-          tau: c.opts.temperature,
-          S: c.opts.mcSteps,
-          N: c.opts.trainSetSize,
-          beta: c.opts.beta ?? 0,
-          kappa: c.opts.klReweight ?? 1,
-          lr: c.opts.learningRate,
-        };
-        for (let t = 0; t < c.steps; t++) {
-          const r = opt.step(c.loss);
-          r.logits.dispose();
-          handStep(hand, o, c.grad);
-          const got = state(opt);
-          assertClose(got.lambda, hand.lambda, rel, `λ after step ${t + 1}`);
-          assertClose(got.m, hand.m, rel, `m after step ${t + 1}`);
-          assertClose(got.mu, hand.mu, rel, `μ after step ${t + 1}`);
-        }
-        assert.equal(opt.stepCount, c.steps);
-        opt.dispose();
-      });
+// The JS kernels use fround(Math.log/tanh), as the hand computation: bit-identical. The
+// native ones use Cephes' float32 logf/tanhf (≤ 2 ulp, ~2.4e-7 relative, in δ, w and μ); the
+// gradient scale (1 − w² + 1e-10)/(1 − μ² + 1e-10) turns an ulp of w or μ near ±1 into up to
+// 2|w|·ulp/(1 − w²) relative (≤ 6e-5 for the |w|, |μ| ≤ 0.995 of these cases), and the
+// cancellation in m = β·m + (1 − β)(ĝ + κλ) amplifies it further (measured: ≤ 1.5e-4 on m at
+// step 2 of the β = 0.9 case), so the native path is held to 2e-4 relative, the bound the
+// tfjs-wasm tanh/log path of the earlier tensor implementation needed too.
+const NATIVE_REL = 2e-4;
+
+for (
+  const [c, backend, path] of CASES.flatMap((c) =>
+    (["cpu", "wasm"] as const).flatMap((b) => KERNEL_PATHS.map((p) => [c, b, p] as const))
+  )
+) {
+  {
+    const rel = path === "js" ? 0 : NATIVE_REL;
+    Deno.test(`BayesBiNN.step() matches a float32 hand computation: ${c.name} (${backend}, ${path})`, async () => {
+      await onBackend(backend, () =>
+        withKernels(path, () => {
+          const opt = new BayesBiNN(SHAPES, new Rng(11, "bayesbinn"), c.opts);
+          const hand = handInit(8, c.lambdaInit, new Rng(11, "bayesbinn"));
+          const o: HandOpts = {
+            tau: c.opts.temperature,
+            S: c.opts.mcSteps,
+            N: c.opts.trainSetSize,
+            beta: c.opts.beta ?? 0,
+            kappa: c.opts.klReweight ?? 1,
+            lr: c.opts.learningRate,
+          };
+          for (let t = 0; t < c.steps; t++) {
+            const r = opt.step(c.loss);
+            r.logits.dispose();
+            handStep(hand, o, c.grad);
+            const got = state(opt);
+            assertClose(got.lambda, hand.lambda, rel, `λ after step ${t + 1}`);
+            assertClose(got.m, hand.m, rel, `m after step ${t + 1}`);
+            assertClose(got.mu, hand.mu, rel, `μ after step ${t + 1}`);
+          }
+          assert.equal(opt.stepCount, c.steps);
+          opt.dispose();
+        }));
     });
   }
 }
@@ -242,13 +265,14 @@ Deno.test("BayesBiNN.step() keeps μ one step behind λ (the original's lagged �
     loss: tf.sum(w[0]),
     logits: tf.reshape(w[0], [1, -1]) as tf.Tensor2D,
   });
-  const l0 = values(opt.lambda[0]);
+  // μ = tanh(λ) within the native tanhf's 2 ulp
+  const l0 = opt.lambda[0].slice();
   opt.step(loss).logits.dispose();
-  const l1 = values(opt.lambda[0]);
+  const l1 = opt.lambda[0].slice();
   assert.notDeepEqual(l1, l0);
-  assertClose(values(opt.mu[0]), values(tf.tanh(tf.tensor(l0))), 0, "μ after step 1 = tanh(λ₀)");
+  assertClose(opt.mu[0], l0.map(Math.tanh), 3e-7, "μ after step 1 = tanh(λ₀)");
   opt.step(loss).logits.dispose();
-  assertClose(values(opt.mu[0]), values(tf.tanh(tf.tensor(l1))), 0, "μ after step 2 = tanh(λ₁)");
+  assertClose(opt.mu[0], l1.map(Math.tanh), 3e-7, "μ after step 2 = tanh(λ₁)");
   opt.dispose();
 });
 
@@ -267,17 +291,17 @@ Deno.test("BayesBiNN.step() with zero gradient decays λ towards the prior λ₀
   });
   const prior = new Float32Array([1, -2, 6]);
   opt.setPrior([prior]);
-  const l0 = values(opt.lambda[0]);
+  const l0 = opt.lambda[0].slice();
   opt.step(zeroLoss).logits.dispose();
   const expected = [...l0].map((l, i) =>
     sub(l, div(mul(mul(mul(sub(l, prior[i]), 0.5), 1), 0.25), 1))
   );
-  assertClose(values(opt.lambda[0]), expected, 0, "λ");
+  assertClose(opt.lambda[0], expected, 0, "λ");
   // With the posterior as prior, the KL term vanishes and λ stays.
   opt.usePosteriorAsPrior();
-  const l1 = values(opt.lambda[0]);
+  const l1 = opt.lambda[0].slice();
   opt.step(zeroLoss).logits.dispose();
-  assertClose(values(opt.lambda[0]), l1, 0, "λ with λ₀ = λ");
+  assertClose(opt.lambda[0], l1, 0, "λ with λ₀ = λ");
   assert.throws(
     () => opt.setPrior([new Float32Array(2)]),
     /prior\.0 must be a Float32Array of length 3/,
@@ -389,7 +413,7 @@ Deno.test("BayesBiNN.getState() stores m only when β > 0 and λ₀ only once a 
   d.setPrior([new Float32Array(6).fill(3), new Float32Array(2).fill(3)]);
   d.setState(new BayesBiNN(SHAPES, new Rng(5, "bayesbinn"), opts).getState());
   assert.equal(d.hasPrior, false);
-  assert.deepEqual([...d.prior[0]!.dataSync()], [0, 0, 0, 0, 0, 0]);
+  assert.deepEqual([...d.prior[0]!], [0, 0, 0, 0, 0, 0]);
   for (const o of [a, b, c, d]) o.dispose();
 });
 
@@ -405,8 +429,7 @@ Deno.test("BayesBiNN at β = 0 resumes bit-identically from a state without m, w
   const b = new BayesBiNN(SHAPES, new Rng(999, "other"), opts);
   b.setState(saved);
   for (let i = 0; i < 3; i++) b.step(quadLoss).logits.dispose();
-  const bits = (v: readonly tf.Variable[]) =>
-    v.map((x) => [...new Uint32Array((x.dataSync() as Float32Array).slice().buffer)]);
+  const bits = (v: readonly Float32Array[]) => v.map((x) => [...new Uint32Array(x.slice().buffer)]);
   assert.deepEqual(bits(b.lambda), bits(a.lambda));
   assert.deepEqual(bits(b.mu), bits(a.mu));
   assert.deepEqual(bits(b.momentum), bits(a.momentum));

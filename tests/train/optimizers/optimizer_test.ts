@@ -2,9 +2,15 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initBackend } from "../../../train/backend/mod.ts";
 import { BayesBiNN } from "../../../train/optimizers/bayes_binn.ts";
-import { createOptimizer, type OptimizerKind } from "../../../train/optimizers/optimizer.ts";
+import {
+  createOptimizer,
+  type LossFn,
+  type OptimizerKind,
+  type OptimizerOptions,
+} from "../../../train/optimizers/optimizer.ts";
 import { STE } from "../../../train/optimizers/ste.ts";
 import { Rng } from "../../../train/random.ts";
+import { assertClose, onBackend, withKernels } from "./_hand.ts";
 
 await initBackend("wasm");
 
@@ -89,4 +95,42 @@ Deno.test("createOptimizer() optimizers free every tensor on dispose()", () => {
     createOptimizer(kind, { train_set_size: 10 }, [[3, 4], [2, 2, 1, 3]], new Rng(1), []).dispose();
     assert.equal(tf.memory().numTensors, before, kind);
   }
+});
+
+Deno.test("createOptimizer() optimizers step alike on the native and the JS kernels", async () => {
+  // Quadratic loss ½ Σ A ⊙ w² on 6,300 weights (∇ = A ⊙ w), 3 steps from the same seed.
+  // BayesBiNN at the paper's τ = 1e-10, λ = ±10: samples and μ are ±1 exactly on both paths,
+  // so the steps agree bit for bit. At τ = 1 (unsaturated) the native Cephes logf/tanhf
+  // (≤ 2 ulp) differ from fround(Math.log/tanh) in the last bits: λ agrees within 2e-4
+  // relative (see bayes_binn_test.ts). STE's Adam has no transcendentals: bit for bit.
+  const shapes = [[200, 30], [30, 10]];
+  const rng = new Rng(8, "A");
+  const A = shapes.map((s) => tf.tensor(rng.fillUniform(new Float32Array(s[0] * s[1])), s));
+  const loss: LossFn = (w) => ({
+    loss: tf.mul(tf.addN(w.map((wi, i) => tf.sum(tf.mul(A[i], tf.square(wi))))), 0.5),
+    logits: tf.reshape(w[1], [1, -1]) as tf.Tensor2D,
+  });
+  const run = (path: "native" | "js", kind: OptimizerKind, opts: OptimizerOptions) => {
+    let out: Float32Array[] = [];
+    withKernels(path, () => {
+      const opt = createOptimizer(kind, opts, shapes, new Rng(3, "optimizer"), []);
+      for (let t = 0; t < 3; t++) opt.step(loss).logits.dispose();
+      const s = opt.getState();
+      out = [0, 1].map((i) => s[`${kind === "ste" ? "latent" : "lambda"}.${i}`] as Float32Array);
+      opt.dispose();
+    });
+    return out;
+  };
+  for (const backend of ["cpu", "wasm"] as const) {
+    await onBackend(backend, () => {
+      const paper = { train_set_size: 100, temperature: 1e-10, lr_init: 1e-4 };
+      assert.deepEqual(run("native", "bayesbinn", paper), run("js", "bayesbinn", paper));
+      const soft = { train_set_size: 100, temperature: 1, lambda_init: 0.5, lr_init: 1e-3 };
+      const [a, b] = [run("native", "bayesbinn", soft), run("js", "bayesbinn", soft)];
+      a.forEach((x, i) => assertClose(x, b[i], 2e-4, `${backend} τ = 1 λ.${i}`));
+      const ste = { lr_init: 0.01, grad_clip_value: 1 };
+      assert.deepEqual(run("native", "ste", ste), run("js", "ste", ste));
+    });
+  }
+  tf.dispose(A);
 });

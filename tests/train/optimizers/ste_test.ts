@@ -2,18 +2,28 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initBackend } from "../../../train/backend/mod.ts";
 import type { LossFn } from "../../../train/optimizers/optimizer.ts";
-import {
-  latentInit,
-  signZeroPositive,
-  STE,
-  type STEOptions,
-} from "../../../train/optimizers/ste.ts";
+import { latentInit, STE, type STEOptions } from "../../../train/optimizers/ste.ts";
 import { Rng } from "../../../train/random.ts";
-import { add, assertClose, div, f, mul, values } from "./_hand.ts";
+import {
+  add,
+  assertClose,
+  div,
+  f,
+  KERNEL_PATHS,
+  mul,
+  onBackend,
+  sub,
+  values,
+  withKernels,
+} from "./_hand.ts";
 
 await initBackend("wasm");
 
-/** One PyTorch-style Adam step in scalar float32, in the order of train/optimizers/adam.ts. */
+/**
+ * One Adam step in scalar float32 as torch 1.13's CPU kernels: m and v with a fused
+ * multiply-add (the float32 product is exact in float64, then one rounding), then
+ * p + (−(lr/(1 − β₁ᵗ))·m)/denom (addcdiv).
+ */
 function handAdam(
   p: number,
   g: number,
@@ -21,10 +31,10 @@ function handAdam(
   t: number,
   lr: number,
 ): number {
-  s.m = add(mul(s.m, 0.9), mul(g, 1 - 0.9));
-  s.v = add(mul(s.v, 0.999), mul(mul(g, g), 1 - 0.999));
+  s.m = f(mul(s.m, 0.9) + f(1 - 0.9) * f(g));
+  s.v = f(mul(s.v, 0.999) + mul(1 - 0.999, g) * f(g));
   const denom = add(div(f(Math.sqrt(s.v)), Math.sqrt(1 - 0.999 ** t)), 1e-8);
-  return add(p, div(mul(s.m, -(lr / (1 - 0.9 ** t))), denom));
+  return sub(p, div(mul(lr / (1 - 0.9 ** t), s.m), denom));
 }
 
 const clamp = (x: number, c: number) => Math.min(c, Math.max(-c, x));
@@ -55,55 +65,57 @@ const CASES = [
   { name: "gradient clamp 0.75 only", gradClip: 0.75, weightClip: null },
 ] as const;
 
-for (const c of CASES) {
-  Deno.test(`STE.step() matches two Adam steps by hand: ${c.name}`, () => {
-    const lr = 0.01;
-    const ste = steWithLatent({
-      learningRate: lr,
-      gradClipValue: c.gradClip,
-      weightClipValue: c.weightClip,
-    });
-    const hand = [...LATENT].map((x) => f(x));
-    const moments = hand.map(() => ({ m: 0, v: 0 }));
-    for (let t = 1; t <= 2; t++) {
-      seen.length = 0;
-      const r = ste.step(linearLoss);
-      // The forward saw sign(latent) with sign(0) = +1.
-      assert.deepEqual(seen[0], hand.map((x) => (x >= 0 ? 1 : -1)));
-      assert.equal(r.loss, seen[0].reduce((s, w, i) => s + w * C[i], 0));
-      r.logits.dispose();
-      for (let i = 0; i < hand.length; i++) {
-        const g = c.gradClip === null ? C[i] : clamp(C[i], c.gradClip);
-        hand[i] = handAdam(hand[i], g, moments[i], t, lr);
-        if (c.weightClip !== null) hand[i] = clamp(hand[i], c.weightClip);
-      }
-      assertClose(values(ste.latent[0]), hand, 0, `latent after step ${t}`);
-      const s = ste.getState();
-      assertClose(
-        s["adam.m.0"] as Float32Array,
-        moments.map((x) => x.m),
-        0,
-        `Adam m after step ${t}`,
-      );
-      assertClose(
-        s["adam.v.0"] as Float32Array,
-        moments.map((x) => x.v),
-        0,
-        `Adam v after step ${t}`,
-      );
-    }
-    if (c.weightClip !== null) {
-      assert.deepEqual([...values(ste.latent[0])].slice(3, 5), [1, -1], "the latent clamp bites");
-    }
-    ste.dispose();
+// Adam has no transcendental functions: every backend and kernel path gives the same bits.
+for (
+  const [c, backend, path] of CASES.flatMap((c) =>
+    (["cpu", "wasm"] as const).flatMap((b) => KERNEL_PATHS.map((p) => [c, b, p] as const))
+  )
+) {
+  Deno.test(`STE.step() matches two Adam steps by hand: ${c.name} (${backend}, ${path})`, async () => {
+    await onBackend(backend, () =>
+      withKernels(path, () => {
+        const lr = 0.01;
+        const ste = steWithLatent({
+          learningRate: lr,
+          gradClipValue: c.gradClip,
+          weightClipValue: c.weightClip,
+        });
+        const hand = [...LATENT].map((x) => f(x));
+        const moments = hand.map(() => ({ m: 0, v: 0 }));
+        for (let t = 1; t <= 2; t++) {
+          seen.length = 0;
+          const r = ste.step(linearLoss);
+          // The forward saw sign(latent) with sign(0) = +1.
+          assert.deepEqual(seen[0], hand.map((x) => (x >= 0 ? 1 : -1)));
+          assert.equal(r.loss, seen[0].reduce((s, w, i) => s + w * C[i], 0));
+          r.logits.dispose();
+          for (let i = 0; i < hand.length; i++) {
+            const g = c.gradClip === null ? C[i] : clamp(C[i], c.gradClip);
+            hand[i] = handAdam(hand[i], g, moments[i], t, lr);
+            if (c.weightClip !== null) hand[i] = clamp(hand[i], c.weightClip);
+          }
+          assertClose(ste.latent[0], hand, 0, `latent after step ${t}`);
+          const s = ste.getState();
+          assertClose(
+            s["adam.m.0"] as Float32Array,
+            moments.map((x) => x.m),
+            0,
+            `Adam m after step ${t}`,
+          );
+          assertClose(
+            s["adam.v.0"] as Float32Array,
+            moments.map((x) => x.v),
+            0,
+            `Adam v after step ${t}`,
+          );
+        }
+        if (c.weightClip !== null) {
+          assert.deepEqual([...ste.latent[0]].slice(3, 5), [1, -1], "the latent clamp bites");
+        }
+        ste.dispose();
+      }));
   });
 }
-
-Deno.test("signZeroPositive() maps 0 and −0 to +1", () => {
-  const s = signZeroPositive(tf.tensor1d([-3, -1e-30, -0, 0, 1e-30, 2]));
-  assert.deepEqual([...values(s)], [-1, -1, 1, 1, 1, 1]);
-  s.dispose();
-});
 
 Deno.test("STE.modeWeights() and sampleWeights() are sign(latent) with sign(0) = +1", () => {
   const ste = steWithLatent({ learningRate: 0.01 });
@@ -112,6 +124,12 @@ Deno.test("STE.modeWeights() and sampleWeights() are sign(latent) with sign(0) =
   assert.deepEqual([...values(m)], [1, -1, 1, 1, -1, 1]);
   assert.deepEqual(values(s), values(m));
   tf.dispose([m, s]);
+  const st = ste.getState();
+  st["latent.0"] = new Float32Array([-3, -1e-30, -0, 0, 1e-30, 2]);
+  ste.setState(st);
+  const [z] = ste.modeWeights();
+  assert.deepEqual([...values(z)], [-1, -1, 1, 1, 1, 1], "sign(−0) = +1 too");
+  z.dispose();
   ste.dispose();
 });
 

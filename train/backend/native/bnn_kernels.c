@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BNN_KERNELS_VERSION 8
+#define BNN_KERNELS_VERSION 9
 
 int bnn_version(void) { return BNN_KERNELS_VERSION; }
 
@@ -318,8 +318,8 @@ void bnn_bayesbinn_update(float *lambda, float *m, float *mu, const float *ghat,
 
 /*
  * PyTorch Adam on w with optional clamps (clip <= 0 means none):
- * g = clamp(g, +-grad_clip); m = beta1*m + (1-beta1)*g; v = beta2*v + (1-beta2)*g*g;
- * w = w - step_size * m / (sqrt(v) / bc2_sqrt + eps); w = clamp(w, +-weight_clip).
+ * g = clamp(g, +-grad_clip); m = fma(g, 1-beta1, beta1*m); v = fma((1-beta2)*g, g, beta2*v);
+ * w = w - (step_size * m) / (sqrt(v) / bc2_sqrt + eps); w = clamp(w, +-weight_clip).
  */
 void bnn_adam_update(float *w, float *m, float *v, const float *grad, float beta1,
                      float one_minus_beta1, float beta2, float one_minus_beta2, float eps,
@@ -329,12 +329,15 @@ void bnn_adam_update(float *w, float *m, float *v, const float *grad, float beta
   for (int64_t i = 0; i < n; i++) {
     float g = grad[i];
     if (gc) g = g > grad_clip ? grad_clip : (g < -grad_clip ? -grad_clip : g);
-    const float mm = m[i] * beta1 + one_minus_beta1 * g;
-    const float vv = v[i] * beta2 + one_minus_beta2 * g * g;
+    /* PyTorch's CPU kernels: m.mul_(b1).add_(g, alpha) and v.mul_(b2).addcmul_(g, g, value)
+       are vectorized with a fused multiply-add; param.addcdiv_(m, denom, value=-step_size) is
+       param + (-step_size * m) / denom. */
+    const float mm = fmaf(g, one_minus_beta1, m[i] * beta1);
+    const float vv = fmaf(one_minus_beta2 * g, g, v[i] * beta2);
     m[i] = mm;
     v[i] = vv;
     const float denom = sqrtf(vv) / bc2_sqrt + eps;
-    float ww = w[i] - step_size * (mm / denom);
+    float ww = w[i] - (step_size * mm) / denom;
     if (wc) ww = ww > weight_clip ? weight_clip : (ww < -weight_clip ? -weight_clip : ww);
     w[i] = ww;
   }
