@@ -12,8 +12,8 @@ import process from "node:process";
 import type { Callback } from "./trainer.ts";
 import type { EpochMetrics } from "./metrics_log.ts";
 
-/** The pinned SDK; loaded on demand only. */
-export const WANDB_SDK = "npm:@wandb/sdk@0.5.1";
+/** The SDK, pinned (npm:@wandb/sdk@0.5.1) and locked through deno.json; loaded on demand only. */
+export const WANDB_SDK = "@wandb/sdk";
 
 /** The subset of the SDK's default export that bnn uses. */
 interface WandbSdk {
