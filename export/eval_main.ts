@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { parseArgsErrorLine } from "../train/_config_parse_args_error.ts";
 import { runCli } from "./cli_error.ts";
 import { type EvalResult, evaluateOnnx } from "./eval.ts";
 import { ExportError } from "./export_error.ts";
@@ -15,7 +16,7 @@ const USAGE =
 
   --dataset D      mnist, cifar10 or cifar100 (default: the sidecar MODEL.onnx.json's)
   --split S        test (default) or val (the run's seeded validation split, from the sidecar's config)
-  --data-dir DIR   where the dataset files are (as bnn train)
+  --data-dir DIR   where the dataset files are (as for training: else $BNN_DATA_DIR, else ~/.cache/bnn)
   --json           print one JSON object (accuracy is a fraction 0-1)
   --batch-size N   images per ONNX Runtime call (default 100)
   --limit N        evaluate only the first N examples of the split
@@ -41,6 +42,16 @@ function pct(v: number | null): string {
   return v === null ? "n/a" : `${(v * 100).toFixed(2)}%`;
 }
 
+/** The run's own (tfjs) test accuracy, saying which images it was measured on. */
+function recordedLine(r: EvalResult, acc: number): string {
+  const n = r.tfjs_test_examples;
+  const line = `tfjs test accuracy recorded by the run: ${pct(acc)}`;
+  if (n === null) return line;
+  if (r.split === "test" && n === r.count) return `${line} (on the same ${n} images)`;
+  return `${line} on the first ${n} test images` +
+    (r.split === "test" && n < r.count ? ` (--limit ${n} evaluates the same images)` : "");
+}
+
 function report(r: EvalResult): string {
   const lines = [
     `${r.model} on ${r.dataset} ${r.split}: ${r.count} images`,
@@ -48,9 +59,7 @@ function report(r: EvalResult): string {
       r.brier.toFixed(4)
     }   ${r.images_per_s.toFixed(0)} images/s (batch ${r.batch_size})`,
   ];
-  if (r.tfjs_test_accuracy !== null) {
-    lines.push(`tfjs test accuracy recorded by the run: ${pct(r.tfjs_test_accuracy)}`);
-  }
+  if (r.tfjs_test_accuracy !== null) lines.push(recordedLine(r, r.tfjs_test_accuracy));
   const k = r.per_class_accuracy.length;
   if (k <= 20) {
     lines.push(
@@ -75,21 +84,26 @@ function report(r: EvalResult): string {
 }
 
 await runCli("eval", async () => {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
-      dataset: { type: "string" },
-      split: { type: "string" },
-      "data-dir": { type: "string" },
-      json: { type: "boolean" },
-      "batch-size": { type: "string" },
-      limit: { type: "string" },
-      svg: { type: "string" },
-      threads: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const options = {
+    dataset: { type: "string" },
+    split: { type: "string" },
+    "data-dir": { type: "string" },
+    json: { type: "boolean" },
+    "batch-size": { type: "string" },
+    limit: { type: "string" },
+    svg: { type: "string" },
+    threads: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  } as const;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: Deno.args, allowPositionals: true, options });
+  } catch (e) {
+    const line = parseArgsErrorLine(e, Object.keys(options));
+    if (line === null) throw e;
+    throw new ExportError(`${line} (see --help)`);
+  }
+  const { values, positionals } = parsed;
   if (values.help) {
     console.log(USAGE);
     return;
@@ -105,10 +119,19 @@ await runCli("eval", async () => {
       `--split must be "test" or "val": current value is ${JSON.stringify(split)}`,
     );
   }
+  const dataDir = values["data-dir"];
+  if (dataDir !== undefined) {
+    const stat = await Deno.stat(dataDir).catch(() => null);
+    if (stat === null || !stat.isDirectory) {
+      throw new ExportError(
+        `--data-dir ${dataDir} ${stat === null ? "does not exist" : "is not a folder"}`,
+      );
+    }
+  }
   const r = await evaluateOnnx(positionals[0], {
     dataset: values.dataset,
     split,
-    dataDir: values["data-dir"],
+    dataDir,
     batchSize: intFlag("batch-size", values["batch-size"], 1),
     limit: intFlag("limit", values.limit, 0),
     svgPath: values.svg,

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { initBackend } from "../train/backend/mod.ts";
+import { parseArgsErrorLine } from "../train/_config_parse_args_error.ts";
 import { runCli } from "./cli_error.ts";
 import { exportModel } from "./export.ts";
 import { ExportError } from "./export_error.ts";
@@ -36,17 +37,22 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
 }
 
 await runCli("export", async () => {
-  const { values, positionals } = parseArgs({
-    args: Deno.args,
-    allowPositionals: true,
-    options: {
-      out: { type: "string" },
-      weights: { type: "string" },
-      samples: { type: "string" },
-      seed: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
+  const options = {
+    out: { type: "string" },
+    weights: { type: "string" },
+    samples: { type: "string" },
+    seed: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  } as const;
+  let parsed;
+  try {
+    parsed = parseArgs({ args: Deno.args, allowPositionals: true, options });
+  } catch (e) {
+    const line = parseArgsErrorLine(e, Object.keys(options));
+    if (line === null) throw e;
+    throw new ExportError(`${line} (see --help)`);
+  }
+  const { values, positionals } = parsed;
   if (values.help) {
     console.log(USAGE);
     return;

@@ -249,16 +249,17 @@ function readOverrides(
         `command line: unknown flag --${flag}${didYouMean(closestConfigFlag(flag))}`,
       );
     }
-    const earlier = flagOf.get(key);
-    if (earlier !== undefined) {
-      fail(key, { value: raw, origin }, `sets ${key} again (already set by --${earlier})`);
-    }
-    flagOf.set(key, flag);
     const spec = CONFIG_KEYS[key];
     const value = parseFlagValue(spec, raw);
     if (value === undefined) {
       fail(key, { value: raw, origin }, `has the wrong type: expected ${describeAllowed(spec)}`);
     }
+    // the same key twice (--batch_size and --batch-size) is fine with the same value
+    const earlier = flagOf.get(key);
+    if (earlier !== undefined && given.get(key)?.value !== value) {
+      fail(key, { value: raw, origin }, `sets ${key} again (already set by --${earlier})`);
+    }
+    flagOf.set(key, flag);
     const entry = { value, origin };
     checkEntry(optimizer, key, entry);
     given.set(key, entry);

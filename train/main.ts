@@ -41,6 +41,7 @@ import {
 } from "./config.ts";
 import type { ImageDataset } from "./data/dataset.ts";
 import { loadDataset } from "./data/load_dataset.ts";
+import { parseArgsErrorLine } from "./_config_parse_args_error.ts";
 import { buildSpec, type BuildSpecOptions } from "./models/architectures.ts";
 import { BinaryNet } from "./models/binary_net.ts";
 import { formatSummary, summarize } from "./models/summary.ts";
@@ -80,7 +81,8 @@ Trains a binary network with BayesBiNN or STE and writes a run folder.
 
 Options:
   --<config key> VALUE   override a config key (see below); kebab-case also accepted
-  --data-dir DIR         where the datasets are (default: the data helper's search path)
+  --data-dir DIR         where the datasets are (else $BNN_DATA_DIR, else the cache ~/.cache/bnn,
+                         where missing files are downloaded)
   --out DIR              run folder (default runs/<optimizer>-<dataset>-<timestamp>)
   --resume RUN_DIR       continue RUN_DIR from checkpoints/last.ckpt (no CONFIG or key flags)
   --backend NAME         ${BACKEND_NAMES.join(", ")} (default: the fastest available)
@@ -130,18 +132,30 @@ export interface CliArgs {
  * ```
  */
 export function parseCli(args: string[]): CliArgs {
+  const options = { ...configOptions(), ...OWN_OPTIONS };
   let parsed;
   try {
-    parsed = parseArgs({
-      args,
-      options: { ...configOptions(), ...OWN_OPTIONS },
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.split("\n")[0]} (see --help)`);
+    const line = parseArgsErrorLine(e, Object.keys(options));
+    throw new UsageError(`${line ?? (e as Error).message.split("\n")[0]} (see --help)`);
   }
-  const { values, positionals } = parsed;
+  const { values, positionals, tokens } = parsed;
+  // a flag given twice keeps its last value in `values`: refuse two different values
+  const seen = new Map<string, { flag: string; value: string | undefined }>();
+  for (const t of tokens) {
+    if (t.kind !== "option") continue;
+    const key = t.name.replaceAll("-", "_");
+    const before = seen.get(key);
+    if (before !== undefined && before.value !== t.value) {
+      throw new UsageError(
+        `--${t.name} ${JSON.stringify(t.value)} contradicts --${before.flag} ${
+          JSON.stringify(before.value)
+        }: give ${before.flag} once`,
+      );
+    }
+    seen.set(key, { flag: t.name, value: t.value });
+  }
   const v = values as Record<string, string | boolean | undefined>;
   const help = v.help === true;
   const [optimizer, configFile, ...extra] = positionals;
@@ -205,6 +219,25 @@ async function exists(p: string): Promise<boolean> {
   try {
     await Deno.stat(p);
     return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+/** Whether the run summary at `file` exists and says `"finished": true`. */
+async function summaryFinished(file: string): Promise<boolean> {
+  try {
+    return JSON.parse(await Deno.readTextFile(file))?.finished === true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `p` exists and is something other than a folder. */
+async function notFolder(p: string): Promise<boolean> {
+  try {
+    return !(await Deno.stat(p)).isDirectory;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false;
     throw e;
@@ -334,9 +367,23 @@ async function train(
   } else {
     config = resolveConfig(cli.optimizer, cli.configFile, cli.overrides);
     runDir = cli.out ?? path.join("runs", `${config.optimizer}-${config.dataset}-${timestamp()}`);
+    if (await notFolder(runDir)) {
+      throw new UsageError(`--out ${runDir} is a file, not a folder: choose another --out`);
+    }
     if (await exists(path.join(runDir, "checkpoints", "last.ckpt"))) {
       throw new UsageError(
         `run folder ${runDir} already holds a run: continue it with --resume ${runDir} or choose another --out`,
+      );
+    }
+  }
+  if (cli.dataDir !== undefined) {
+    const stat = await Deno.stat(cli.dataDir).catch((e) => {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw e;
+    });
+    if (stat === null || !stat.isDirectory) {
+      throw new UsageError(
+        `--data-dir ${cli.dataDir} ${stat === null ? "does not exist" : "is not a folder"}`,
       );
     }
   }
@@ -345,6 +392,21 @@ async function train(
     throw new UsageError(
       `validation_split = ${config.validation_split} with num_tasks = ${numTasks}: continual learning has no validation split (as the original), set validation_split 0`,
     );
+  }
+  // a finished run (its summary says so too: a kill right after the last checkpoint leaves it
+  // unfinished, and resuming then completes the run folder)
+  const done = resumeFrom?.meta.training;
+  if (
+    typeof done === "object" && done !== null && done.epoch >= config.epochs &&
+    (numTasks <= 1 || done.task === numTasks - 1) &&
+    (await summaryFinished(path.join(runDir, "summary.json")))
+  ) {
+    io.out(
+      `${runDir} already finished its ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}${
+        numTasks > 1 ? ` of each of its ${numTasks} tasks` : ""
+      }: nothing to resume (results in ${path.join(runDir, "summary.json")})\n`,
+    );
+    return 0;
   }
   for (const note of configNotes(config)) io.err(`note: ${note}\n`);
 
@@ -410,7 +472,11 @@ async function train(
   if (resumeFrom !== null) {
     const t = model.state!;
     const task = t.task === undefined ? "" : `task ${t.task + 1}, `;
-    io.out(`resuming ${runDir} at ${task}epoch ${t.epoch + 1}, step ${t.step}\n`);
+    io.out(
+      t.epoch >= config.epochs
+        ? `resuming ${runDir} after its last epoch (${task}epoch ${t.epoch}): completing the run folder\n`
+        : `resuming ${runDir} at ${task}epoch ${t.epoch + 1}, step ${t.step}\n`,
+    );
     if (numTasks > 1 && t.task === undefined) {
       throw new CheckpointError(`checkpoint ${runDir}/checkpoints/last.ckpt holds no task index`);
     }

@@ -682,6 +682,18 @@ Deno.test("resolveConfig() applies overrides over the file, and skips undefined 
   assert.equal(config.lr_init, 3e-4);
 });
 
+Deno.test("resolveConfig() accepts a key given in both spellings with one value, refuses two values", () => {
+  const config = resolveConfig("ste", undefined, { batch_size: "50", "batch-size": "5e1" });
+  assert.equal(config.batch_size, 50);
+  assert.throws(
+    () => resolveConfig("ste", undefined, { batch_size: "50", "batch-size": "60" }),
+    (e: unknown) =>
+      e instanceof ConfigError && e.key === "batch_size" &&
+      e.message ===
+        'command line: --batch-size "60" sets batch_size again (already set by --batch_size)',
+  );
+});
+
 Deno.test("configOptions() builds a strict parseArgs parser for every key", () => {
   const options = configOptions();
   for (const key of Object.keys(CONFIG_KEYS)) {

@@ -87,6 +87,16 @@ Deno.test("parseCli() reads the optimizer, the config file and every option", ()
   assert.equal(parseCli(["--help"]).help, true);
 });
 
+Deno.test("parseCli() accepts a config flag repeated with the same value, in either spelling", () => {
+  const a = parseCli(["ste", "--batch_size", "50", "--batch-size", "50", "--epochs", "1"]);
+  assert.deepEqual(a.overrides, { batch_size: "50", "batch-size": "50", epochs: "1" });
+  assert.equal(parseCli(["ste", "--epochs", "2", "--epochs", "2"]).overrides.epochs, "2");
+  assert.throws(
+    () => parseCli(["ste", "--epochs", "2", "--epochs", "3"]),
+    /^UsageError: --epochs "3" contradicts --epochs "2": give epochs once$/,
+  );
+});
+
 Deno.test("main.ts prints one line and exits non-zero on every bad input", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -102,10 +112,24 @@ Deno.test("main.ts prints one line and exits non-zero on every bad input", async
         ["adam"],
         /^error: the first argument must be "bayesbinn" or "ste": current value is "adam"$/,
       ],
-      [["bayesbinn", "--bogus", "1"], /^error: Unknown option '--bogus'.* \(see --help\)$/],
+      [["bayesbinn", "--bogus", "1"], /^error: unknown flag --bogus \(see --help\)$/],
       [
-        ["bayesbinn", "--epochs"],
-        /^error: Option '--epochs <value>' argument missing \(see --help\)$/,
+        ["bayesbinn", "--epoch", "1"],
+        /^error: unknown flag --epoch \(did you mean --epochs\?\) \(see --help\)$/,
+      ],
+      [["bayesbinn", "--epochs"], /^error: --epochs needs a value \(see --help\)$/],
+      [
+        ["bayesbinn", "--checkpoint-every", "-1"],
+        /^error: --checkpoint-every needs a value but is followed by another flag \(a value that starts with "-" is written --checkpoint-every=-VALUE\)/,
+      ],
+      [["bayesbinn", "--wandb=yes"], /^error: --wandb takes no value \(see --help\)$/],
+      [
+        ["bayesbinn", "--epochs", "1", "--epochs", "2"],
+        /^error: --epochs "2" contradicts --epochs "1": give epochs once$/,
+      ],
+      [
+        ["bayesbinn", "--batch_size", "50", "--batch-size", "60"],
+        /^error: --batch-size "60" contradicts --batch_size "50": give batch_size once$/,
       ],
       [["bayesbinn", "--epochs", "abc"], /^error: .*epochs.*abc/],
       [["ste", "--temperature", "1e-8"], /^error: .*temperature/],
@@ -142,6 +166,18 @@ Deno.test("main.ts prints one line and exits non-zero on every bad input", async
       [
         ["bayesbinn", "--out", `${dir}/run`, "--data-dir", `${dir}/no-data`],
         /^error: run folder .*run already holds a run: continue it with --resume/,
+      ],
+      [
+        ["bayesbinn", "--out", `${dir}/bad.json`],
+        /^error: --out .*bad\.json is a file, not a folder: choose another --out$/,
+      ],
+      [
+        ["bayesbinn", "--data-dir", `${dir}/no-data`],
+        /^error: --data-dir .*no-data does not exist$/,
+      ],
+      [
+        ["bayesbinn", "--data-dir", `${dir}/bad.json`],
+        /^error: --data-dir .*bad\.json is not a folder$/,
       ],
     ];
     const results = await Promise.all(cases.map(([args]) => cli(args)));
@@ -220,6 +256,32 @@ Deno.test("main.ts --resume after SIGKILL mid-epoch ends with the same weights a
     ) {
       assert.deepEqual(sb[k], sa[k], k);
     }
+
+    // resuming a finished run says so and changes nothing
+    const again = await cli(["bayesbinn", "--resume", straight]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(
+      again.stdout,
+      `${straight} already finished its 2 epochs: nothing to resume (results in ${straight}/summary.json)\n`,
+    );
+    assert.deepEqual(await readJsonl(`${straight}/metrics.jsonl`), ma);
+    // killed after the last checkpoint but before the summary was marked finished: resuming
+    // completes the run folder
+    await Deno.writeTextFile(
+      `${straight}/summary.json`,
+      JSON.stringify({
+        ...JSON.parse(await Deno.readTextFile(`${straight}/summary.json`)),
+        finished: false,
+      }),
+    );
+    const complete = await cli(["bayesbinn", "--resume", straight]);
+    assert.equal(complete.code, 0, complete.stderr);
+    assert.match(complete.stdout, /after its last epoch \(epoch 2\): completing the run folder/);
+    assert.equal(JSON.parse(await Deno.readTextFile(`${straight}/summary.json`)).finished, true);
+    assert.deepEqual(
+      (await readJsonl(`${straight}/metrics.jsonl`)).map(withoutTiming),
+      ma.map(withoutTiming),
+    );
 
     // the run folder of the uninterrupted run
     assert.equal(ma.length, 2);
@@ -340,6 +402,12 @@ Deno.test("main.ts runs permuted-MNIST continual learning and resumes it bit for
     assert.equal(sa.num_tasks, 2);
     assert.match(s.stdout, /task 2\/2 \(pixel permutation 2\)/);
     assert.match(await Deno.readTextFile(`${straight}/curves.svg`), />task 2<\/text>/);
+    const again = await cli(["bayesbinn", "--resume", straight]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(
+      again.stdout,
+      /already finished its 1 epoch of each of its 2 tasks: nothing to resume/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
