@@ -64,6 +64,8 @@ export interface EvalResult extends ClassificationMetrics {
   reliability_svg: string | null;
   /** The tfjs test accuracy recorded in the sidecar, for comparison. */
   tfjs_test_accuracy: number | null;
+  /** How many test images (the first ones) that accuracy was measured on; null if unknown. */
+  tfjs_test_examples: number | null;
 }
 
 /** A loaded ONNX classifier: session, input geometry, output names. */
@@ -278,6 +280,25 @@ export async function readSidecar(modelPath: string): Promise<ExportSidecar | nu
   }
 }
 
+/**
+ * The number of test images behind the sidecar's tfjs test accuracy: the run summary's count,
+ * else the config's `limit_test` (capped at the test set's size when known), else the whole
+ * test set when its size is known.
+ */
+function recordedTestExamples(
+  sidecar: ExportSidecar | null,
+  testCount: number | null,
+): number | null {
+  if (sidecar?.tfjs_test_accuracy == null) return null;
+  const summary = sidecar.run_summary;
+  if (typeof summary?.test_examples === "number") return summary.test_examples;
+  const limit = sidecar.config?.limit_test;
+  if (typeof limit === "number" && limit > 0) {
+    return testCount === null ? limit : Math.min(limit, testCount);
+  }
+  return testCount;
+}
+
 function firstN(ds: ImageDataset, n: number): ImageDataset {
   if (!n || n >= ds.count) return ds;
   const px = ds.height * ds.width * ds.channels;
@@ -380,15 +401,21 @@ export async function evaluateOnnx(modelPath: string, opts: EvalOptions = {}): P
     });
     const svgPath = opts.svgPath ?? modelPath.replace(/\.onnx$/i, "") + `.${split}.reliability.svg`;
     if (svgPath) {
-      await writeFileAtomic(
-        svgPath,
-        reliabilitySvg(metrics.bins, {
-          title: `${path.basename(modelPath)} on ${name} ${split}`,
-          accuracy: metrics.accuracy,
-          ece: metrics.ece,
-          count: metrics.count,
-        }),
-      );
+      const svg = reliabilitySvg(metrics.bins, {
+        title: `${path.basename(modelPath)} on ${name} ${split}`,
+        accuracy: metrics.accuracy,
+        ece: metrics.ece,
+        count: metrics.count,
+      });
+      try {
+        await Deno.mkdir(path.dirname(svgPath), { recursive: true });
+        await writeFileAtomic(svgPath, svg);
+      } catch (e) {
+        if (!(e instanceof Error && e.name in Deno.errors)) throw e;
+        throw new ExportError(
+          `cannot write the reliability diagram ${svgPath}: ${e.message.split("\n")[0]}`,
+        );
+      }
     }
     return {
       model: modelPath,
@@ -400,6 +427,7 @@ export async function evaluateOnnx(modelPath: string, opts: EvalOptions = {}): P
       batch_size: batchSize,
       reliability_svg: svgPath || null,
       tfjs_test_accuracy: sidecar?.tfjs_test_accuracy ?? null,
+      tfjs_test_examples: recordedTestExamples(sidecar, split === "test" ? ds.count : null),
     };
   } finally {
     await model.session.release();

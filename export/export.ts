@@ -334,9 +334,19 @@ export async function writeOnnxExport(
     summary: { layers, ...exportTotals(layers, bytes.length) },
   };
   sidecar.weights.format = format;
-  await writeFileAtomic(out, bytes);
   const sidecarPath = `${out}.json`;
-  await writeFileAtomic(sidecarPath, JSON.stringify(sidecar, null, 2) + "\n");
+  try {
+    await Deno.mkdir(path.dirname(out), { recursive: true });
+    await writeFileAtomic(out, bytes);
+    await writeFileAtomic(sidecarPath, JSON.stringify(sidecar, null, 2) + "\n");
+  } catch (e) {
+    if (
+      !(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory ||
+        e instanceof Deno.errors.AlreadyExists || e instanceof Deno.errors.PermissionDenied ||
+        e instanceof Deno.errors.IsADirectory)
+    ) throw e;
+    throw new ExportError(`cannot write ${out}: ${(e as Error).message.split("\n")[0]}`);
+  }
   return {
     path: out,
     sidecarPath,

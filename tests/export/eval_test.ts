@@ -141,6 +141,14 @@ Deno.test("eval CLI refuses a non-ONNX file, a missing file and a shape mismatch
         /--split val needs the run's config/,
       ],
       [[`${dir}/cifar.onnx`, "--batch-size", "0"], /--batch-size must be an integer ≥ 1/],
+      [[`${dir}/cifar.onnx`, "--limt", "3"], /unknown flag --limt \(did you mean --limit\?\)/],
+      [[`${dir}/cifar.onnx`, "--limit"], /--limit needs a value \(see --help\)$/],
+      [[`${dir}/cifar.onnx`, "--json=yes"], /--json takes no value/],
+      [[`${dir}/cifar.onnx`, "--data-dir", `${dir}/nope`], /--data-dir .*nope does not exist$/],
+      [
+        [`${dir}/cifar.onnx`, "--data-dir", `${dir}/fake.onnx`],
+        /--data-dir .*fake\.onnx is not a folder$/,
+      ],
     ];
     const mnist = "../shared/data/mnist";
     const hasMnist = await Deno.stat(mnist).then(() => true, () => false);
@@ -159,6 +167,78 @@ Deno.test("eval CLI refuses a non-ONNX file, a missing file and a shape mismatch
       assert.match(lines[0], re);
     }
     await assert.rejects(() => evaluateOnnx(`${dir}/cifar.onnx`, { limit: -1 }), ExportError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("eval CLI says which test images the run's recorded accuracy was measured on", async () => {
+  const mnist = "../shared/data/mnist";
+  if (!(await Deno.stat(mnist).then(() => true, () => false))) {
+    console.warn(`SKIPPED: ${mnist} is missing`);
+    return;
+  }
+  const dir = await Deno.makeTempDir({ prefix: "bnn_eval_" });
+  try {
+    const spec = {
+      architecture: "t",
+      inputShape: [28, 28, 1] as [number, number, number],
+      numClasses: 10,
+      layers: [{ type: "flatten" as const }, { type: "dense" as const, inputs: 784, units: 10 }],
+    };
+    const net = { spec, weightSets: [randomSigns([[784, 10]], new Rng(2))], batchNorms: [] };
+    // limit_test 7 in the config: the run tested on the first 7 test images
+    await writeOnnxExport(net, `${dir}/a.onnx`, {
+      dataset: "mnist",
+      tfjs_test_accuracy: 0.25,
+      config: { limit_test: 7 },
+      run_summary: null,
+    });
+    // no limit and no summary: the whole test set; a summary's count wins over the config
+    await writeOnnxExport(net, `${dir}/b.onnx`, {
+      dataset: "mnist",
+      tfjs_test_accuracy: 0.25,
+      config: { limit_test: 0 },
+      run_summary: null,
+    });
+    await writeOnnxExport(net, `${dir}/c.onnx`, {
+      dataset: "mnist",
+      tfjs_test_accuracy: 0.25,
+      config: { limit_test: 7 },
+      run_summary: { test_examples: 9 },
+    });
+    const opts = { dataDir: "../shared/data", svgPath: "" };
+    const counted = async (m: string, limit: number) =>
+      (await evaluateOnnx(`${dir}/${m}`, { ...opts, limit })).tfjs_test_examples;
+    assert.equal(await counted("a.onnx", 5), 7);
+    assert.equal(await counted("b.onnx", 5), 10000);
+    assert.equal(await counted("c.onnx", 5), 9);
+    const line = async (args: string[]) =>
+      (await cli([...args, "--data-dir", "../shared/data", "--svg", ""])).stdout.split("\n")
+        .find((l) => l.startsWith("tfjs test accuracy"));
+    assert.equal(
+      await line([`${dir}/a.onnx`, "--limit", "20"]),
+      "tfjs test accuracy recorded by the run: 25.00% on the first 7 test images (--limit 7 evaluates the same images)",
+    );
+    assert.equal(
+      await line([`${dir}/a.onnx`, "--limit", "7"]),
+      "tfjs test accuracy recorded by the run: 25.00% (on the same 7 images)",
+    );
+    assert.equal(
+      await line([`${dir}/a.onnx`, "--limit", "5"]),
+      "tfjs test accuracy recorded by the run: 25.00% on the first 7 test images",
+    );
+    // the reliability diagram goes into a new folder, or fails in one line under a file
+    const svgArgs = [`${dir}/a.onnx`, "--limit", "5", "--data-dir", "../shared/data", "--svg"];
+    const made = await cli([...svgArgs, `${dir}/new/r.svg`]);
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(await Deno.readTextFile(`${dir}/new/r.svg`), /^<svg /);
+    const bad = await cli([...svgArgs, `${dir}/a.onnx/r.svg`]);
+    assert.equal(bad.code, 1);
+    assert.match(
+      bad.stderr.trim(),
+      /^bnn eval: cannot write the reliability diagram .*a\.onnx\/r\.svg: [^\n]+$/,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

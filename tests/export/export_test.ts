@@ -144,6 +144,10 @@ Deno.test("export CLI prints the summary and refuses bad sources in one line", a
   try {
     const ok = await cli([dir, "--out", `${dir}/m.onnx`]);
     assert.equal(ok.code, 0, ok.stderr);
+    // --out in a folder that does not exist yet: created
+    const nested = await cli([dir, "--out", `${dir}/new/sub/m.onnx`]);
+    assert.equal(nested.code, 0, nested.stderr);
+    assert.ok((await Deno.stat(`${dir}/new/sub/m.onnx.json`)).isFile);
     assert.match(ok.stdout, /^layer\s+type\s+output\s+binary\s+real/);
     assert.match(ok.stdout, /wrote .*m\.onnx \(\d+\.\d+ KiB\)/);
 
@@ -160,10 +164,17 @@ Deno.test("export CLI prints the summary and refuses bad sources in one line", a
       [[`${dir}/future.ckpt`], /unknown checkpoint version 99/],
       [[`${dir}/summary.json`], /not a bnn checkpoint/],
       [[dir, "--weights", "int8"], /--weights must be "packed" or "float"/],
-      [[dir, "--samples", "-1"], /--samples/],
-      [[dir, "--bogus"], /bogus/],
+      [
+        [dir, "--samples", "-1"],
+        /^bnn export: --samples needs a value but is followed by another flag/,
+      ],
+      [[dir, "--samples=-1"], /--samples must be an integer ≥ 0: current value is "-1"/],
+      [[dir, "--bogus"], /^bnn export: unknown flag --bogus \(see --help\)$/],
+      [[dir, "--sample", "2"], /unknown flag --sample \(did you mean --samples\?\)/],
       [[dir, "--samples", "2"], /--samples 2 needs a BayesBiNN run/],
       [[], /expected one RUN_DIR_OR_CHECKPOINT/],
+      [[dir, "--out", `${dir}/summary.json/m.onnx`], /cannot write .*summary\.json\/m\.onnx: /],
+      [[dir, "--out", `${dir}/new`], /cannot write .*new: Is a directory/],
     ];
     for (const [args, re] of cases) {
       const r = await cli(args);
