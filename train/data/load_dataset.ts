@@ -131,10 +131,15 @@ async function locateFiles(
     for (let i = 0; i < names.length; i++) {
       if (found[i] !== null) continue;
       if (!download) throw notFound(info, names[i], dirs);
-      found[i] = await downloadFile(
-        urls.map((base) => base + names[i]),
-        path.join(cache, info.folders[0], names[i]),
-        { md5: info.md5[names[i]], fetch: options.fetch },
+      found[i] = await explainDownload(
+        info,
+        names[i],
+        dirs,
+        downloadFile(
+          urls.map((base) => base + names[i]),
+          path.join(cache, info.folders[0], names[i]),
+          { md5: info.md5[names[i]], fetch: options.fetch },
+        ),
       );
     }
     return await Promise.all(found.map((f) => unxz(f!, info, cache)));
@@ -145,10 +150,15 @@ async function locateFiles(
   if (tgz === null) {
     const missing = names[found.indexOf(null)];
     if (!download) throw notFound(info, missing, dirs);
-    tgz = await downloadFile(
-      mirrorUrls(info.urls, options.mirror).map((base) => base + archive.file),
-      path.join(cache, archive.dir, archive.file),
-      { md5: archive.md5, fetch: options.fetch },
+    tgz = await explainDownload(
+      info,
+      missing,
+      dirs,
+      downloadFile(
+        mirrorUrls(info.urls, options.mirror).map((base) => base + archive.file),
+        path.join(cache, archive.dir, archive.file),
+        { md5: archive.md5, fetch: options.fetch },
+      ),
     );
   }
   const prefix = `${archive.folder}/`;
@@ -186,6 +196,32 @@ async function unxz(file: string, info: DatasetInfo, cache: string): Promise<str
   if (!file.endsWith(".xz")) return file;
   const md5 = info.md5[path.basename(file, ".xz")];
   return await decompressXzCached(file, { cacheDir: cache, md5 });
+}
+
+/**
+ * Awaits a download of a missing file; a failure becomes one line that also says where the
+ * file was looked for and how to point at a folder that has it.
+ */
+async function explainDownload(
+  info: DatasetInfo,
+  file: string,
+  dirs: readonly string[],
+  download: Promise<string>,
+): Promise<string> {
+  try {
+    return await download;
+  } catch (e) {
+    if (!(e instanceof DataError)) throw e;
+    const where = dirs.flatMap((d) => info.folders.map((f) => path.join(d, f))).join(", ");
+    const failure = e.message.slice(e.file.length + 2);
+    throw new DataError(
+      file,
+      `not found in ${where}${
+        info.archive ? ` (nor ${info.archive.file})` : ""
+      }, and ${failure} (pass --data-dir DIR or set BNN_DATA_DIR to a folder that has it)`,
+      { cause: e },
+    );
+  }
 }
 
 function notFound(info: DatasetInfo, file: string, dirs: readonly string[]): DataError {

@@ -110,7 +110,7 @@ Deno.test("downloadFile() discards a download whose md5 is wrong", async () => {
           assert.ok(e instanceof DataError, String(e));
           assert.match(
             e.message,
-            /^t10k-images-idx3-ubyte\.gz: download failed: http:\/\/127\.0\.0\.1:\d+\/bad\/t10k-images-idx3-ubyte\.gz: md5 mismatch: got [0-9a-f]{32}, expected 9fb629c4189551a2d022fa330f9573f3 \(download discarded\)$/,
+            /^t10k-images-idx3-ubyte\.gz: not found in .*\/mnist, .*, and download failed: http:\/\/127\.0\.0\.1:\d+\/bad\/t10k-images-idx3-ubyte\.gz: md5 mismatch: got [0-9a-f]{32}, expected 9fb629c4189551a2d022fa330f9573f3 \(download discarded\) \(pass --data-dir DIR or set BNN_DATA_DIR to a folder that has it\)$/,
           );
           return true;
         },
@@ -200,7 +200,7 @@ Deno.test("loadDataset() downloads the CIFAR archive and discards it on a wrong 
       const opts = { dataDir: dir, cacheDir: `${dir}/c`, mirror: base };
       await assert.rejects(
         () => loadDataset("cifar100", "train", opts),
-        /^DataError: cifar-100-binary\.tar\.gz: download failed: http:\/\/127\.0\.0\.1:\d+\/cifar-100-binary\.tar\.gz: md5 mismatch: got [0-9a-f]{32}, expected 03b5dce01913d631647c71ecec9e9cb8 \(download discarded\)$/,
+        /^DataError: train\.bin: not found in .* \(nor cifar-100-binary\.tar\.gz\), and download failed: http:\/\/127\.0\.0\.1:\d+\/cifar-100-binary\.tar\.gz: md5 mismatch: got [0-9a-f]{32}, expected 03b5dce01913d631647c71ecec9e9cb8 \(download discarded\) \(pass --data-dir DIR or set BNN_DATA_DIR to a folder that has it\)$/,
       );
       assert.deepEqual(hits, ["/cifar-100-binary.tar.gz"]);
       assert.deepEqual(await tmpFiles(dir), []);
@@ -210,7 +210,7 @@ Deno.test("loadDataset() downloads the CIFAR archive and discards it on a wrong 
       );
       await assert.rejects(
         () => loadDataset("cifar10", "test", { ...opts, mirror: `${base}/nothing` }),
-        /^DataError: cifar-10-binary\.tar\.gz: download failed: .*\/nothing\/cifar-10-binary\.tar\.gz: HTTP 404 Not Found$/,
+        /^DataError: test_batch\.bin: not found in .*, and download failed: .*\/nothing\/cifar-10-binary\.tar\.gz: HTTP 404 Not Found \(pass --data-dir DIR or set BNN_DATA_DIR to a folder that has it\)$/,
       );
     });
   }, { "cifar-100-binary.tar.gz": fake });
