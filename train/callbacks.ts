@@ -195,6 +195,15 @@ export function runSummary(
   };
 }
 
+/** The width of the terminal on stdout, or Infinity when there is none. */
+function terminalColumns(): number {
+  try {
+    return Deno.consoleSize().columns || Infinity;
+  } catch {
+    return Infinity;
+  }
+}
+
 /**
  * Console progress: on a terminal a bar per epoch redrawn in place, when piped one line per epoch.
  *
@@ -216,12 +225,14 @@ export class ProgressLogger implements Callback {
    * @param write Where text goes.
    * @param epochs The total epochs, for display.
    * @param minIntervalMs Minimum time between bar redraws.
+   * @param columns The terminal's width, asked at each redraw (default: stdout's, else unlimited).
    */
   constructor(
     readonly tty: boolean,
     readonly write: (text: string) => void,
     epochs: number,
     readonly minIntervalMs = 100,
+    readonly columns: () => number = terminalColumns,
   ) {
     this.#epochs = epochs;
   }
@@ -231,16 +242,21 @@ export class ProgressLogger implements Callback {
     const now = performance.now();
     if (!this.tty || (now - this.#last < this.minIntervalMs && l.step < l.steps)) return;
     this.#last = now;
-    this.write(renderProgress({
-      epoch: l.epoch,
-      epochs: this.#epochs,
-      step: l.step,
-      steps: l.steps,
-      loss: l.meanLoss,
-      acc: l.meanAcc,
-      examplesPerS: l.examplesPerS,
-      etaS: l.examplesPerS > 0 ? ((l.steps - l.step) * l.size) / l.examplesPerS : Infinity,
-    }, true));
+    this.write(renderProgress(
+      {
+        epoch: l.epoch,
+        epochs: this.#epochs,
+        step: l.step,
+        steps: l.steps,
+        loss: l.meanLoss,
+        acc: l.meanAcc,
+        examplesPerS: l.examplesPerS,
+        etaS: l.examplesPerS > 0 ? ((l.steps - l.step) * l.size) / l.examplesPerS : Infinity,
+      },
+      true,
+      24,
+      this.columns(),
+    ));
   }
 
   /** Prints the epoch's line. */

@@ -254,15 +254,16 @@ export async function writeFileAtomic(file: string, data: Uint8Array | string): 
   );
   const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
   try {
-    let written = 0;
-    while (written < bytes.length) written += await f.write(bytes.subarray(written));
-    await f.sync();
-  } finally {
-    f.close();
-  }
-  try {
+    try {
+      let written = 0;
+      while (written < bytes.length) written += await f.write(bytes.subarray(written));
+      await f.sync();
+    } finally {
+      f.close();
+    }
     await Deno.rename(tmp, file);
   } catch (e) {
+    // a failed write (disk full) or rename leaves no temp file behind
     await Deno.remove(tmp).catch(() => {});
     throw e;
   }

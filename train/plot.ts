@@ -1,6 +1,6 @@
 /**
- * Training curves as a standalone SVG: the training loss in one panel, the train, validation and
- * test accuracies in another, against the epoch. Plain string building, no dependencies, so any
+ * Training curves as a standalone SVG: the train, validation and test losses in one panel, the
+ * train, validation and test accuracies in another, against the epoch (same color per split). Plain string building, no dependencies, so any
  * browser or `rsvg-convert` opens it.
  * @module
  */
@@ -12,6 +12,10 @@ export interface CurvePoint {
   train_acc: number;
   val_acc: number | null;
   test_acc: number | null;
+  /** Mean cross-entropy on the validation split (null or absent: none). */
+  val_loss?: number | null;
+  /** Mean cross-entropy on the test set (continual learning: the mean over tasks seen). */
+  test_loss?: number | null;
   /** Continual learning: the task trained (the x axis then counts epochs over all tasks). */
   task?: number;
   /** Continual learning: test accuracy per task seen; one curve per task. */
@@ -64,9 +68,26 @@ function panel(
   if (xLo === xHi) (xLo -= 1), (xHi += 1);
   let [yLo, yHi] = yRange ?? [Math.min(...all.map((p) => p[1])), Math.max(...all.map((p) => p[1]))];
   if (!(yHi > yLo)) (yLo -= 0.5), (yHi += 0.5);
-  const pw = W - M.left - M.right, ph = H - M.top - M.bottom;
+  else if (yRange === null) {
+    // a margin so the highest and lowest points do not sit on the frame
+    const pad = (yHi - yLo) * 0.05;
+    (yLo -= pad), (yHi += pad);
+  }
+  const pw = W - M.left - M.right;
+  // legend entries flow left to right in rows above the plot area (about 6 px per character at
+  // font size 10); each extra row moves the plot area down
+  const slots: [number, number][] = [];
+  let lxAt = 0, row = 0;
+  for (const s of series) {
+    const w = Math.min(pw, Math.max(80, 28 + 6 * s.label.length));
+    if (lxAt > 0 && lxAt + w > pw) (lxAt = 0), row++;
+    slots.push([lxAt, row]);
+    lxAt += w;
+  }
+  const top = M.top + 14 * row;
+  const ph = H - top - M.bottom;
   const sx = (x: number) => x0 + M.left + ((x - xLo) / (xHi - xLo)) * pw;
-  const sy = (y: number) => M.top + (1 - (y - yLo) / (yHi - yLo)) * ph;
+  const sy = (y: number) => top + (1 - (y - yLo) / (yHi - yLo)) * ph;
   const out: string[] = [];
   out.push(
     `<text x="${x0 + W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${
@@ -74,11 +95,11 @@ function panel(
     }</text>`,
   );
   out.push(
-    `<rect x="${
-      x0 + M.left
-    }" y="${M.top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`,
+    `<rect x="${x0 + M.left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`,
   );
-  for (const t of niceTicks(yLo, yHi, 5)) {
+  let yTicks = niceTicks(yLo, yHi, 5);
+  if (yTicks.length < 4) yTicks = niceTicks(yLo, yHi, 10);
+  for (const t of yTicks) {
     const y = sy(t).toFixed(1);
     out.push(
       `<line x1="${x0 + M.left}" y1="${y}" x2="${x0 + M.left + pw}" y2="${y}" stroke="#eee"/>`,
@@ -90,7 +111,7 @@ function panel(
   for (const t of niceTicks(xLo, xHi, 6).filter((t) => Number.isInteger(t))) {
     const x = sx(t).toFixed(1);
     out.push(
-      `<text x="${x}" y="${M.top + ph + 14}" text-anchor="middle" font-size="10">${t}</text>`,
+      `<text x="${x}" y="${top + ph + 14}" text-anchor="middle" font-size="10">${t}</text>`,
     );
   }
   out.push(
@@ -98,12 +119,11 @@ function panel(
       esc(xLabel)
     }</text>`,
     `<text x="${x0 + 14}" y="${
-      M.top + ph / 2
-    }" text-anchor="middle" font-size="11" transform="rotate(-90 ${x0 + 14} ${M.top + ph / 2})">${
+      top + ph / 2
+    }" text-anchor="middle" font-size="11" transform="rotate(-90 ${x0 + 14} ${top + ph / 2})">${
       esc(yLabel)
     }</text>`,
   );
-  const legendStep = Math.min(100, pw / Math.max(series.length, 1));
   series.forEach((s, i) => {
     if (s.points.length === 0) return;
     const d = s.points.map((p, j) =>
@@ -119,8 +139,8 @@ function panel(
       );
     }
     // legend in a row above the plot area, clear of the curves
-    const ly = M.top - 10;
-    const lx = x0 + M.left + i * legendStep;
+    const ly = M.top - 10 + 14 * slots[i]![1];
+    const lx = x0 + M.left + slots[i]![0];
     out.push(
       `<line x1="${lx}" y1="${ly}" x2="${
         lx + 16
@@ -134,7 +154,8 @@ function panel(
 }
 
 /**
- * Renders the training curves as an SVG document: loss on the left, accuracies (in %) on the right.
+ * Renders the training curves as an SVG document: losses on the left, accuracies (in %) on the
+ * right.
  * Epochs are shown 1-based; missing values (no validation split) are left out. Continual-learning
  * rows (with `task`) are plotted in order over all tasks, with one test curve per task.
  *
@@ -160,11 +181,17 @@ export function plotCurves(points: CurvePoint[], title = ""): string {
     points.filter((p) => f(p) !== null && Number.isFinite(f(p))).map((
       p,
     ) => [ep(p), f(p)! * 100] as [number, number]);
-  const loss: Series = {
-    label: "train loss",
-    color: "#1f77b4",
-    points: points.filter((p) => Number.isFinite(p.train_loss)).map((p) => [ep(p), p.train_loss]),
-  };
+  const lossOf = (f: (p: CurvePoint) => number | null | undefined) =>
+    points.filter((p) => Number.isFinite(f(p))).map((p) => [ep(p), f(p)!] as [number, number]);
+  const loss: Series[] = [
+    { label: "train loss", color: "#1f77b4", points: lossOf((p) => p.train_loss) },
+    { label: "val loss", color: "#ff7f0e", points: lossOf((p) => p.val_loss) },
+    {
+      label: tasks ? "test loss (mean)" : "test loss",
+      color: "#2ca02c",
+      points: lossOf((p) => p.test_loss),
+    },
+  ].filter((s) => s.points.length > 0);
   const acc: Series[] = [
     { label: "train acc", color: "#1f77b4", points: pick((p) => p.train_acc) },
     { label: "val acc", color: "#ff7f0e", points: pick((p) => p.val_acc) },
@@ -188,7 +215,7 @@ export function plotCurves(points: CurvePoint[], title = ""): string {
     : [0, 100];
   const body = points.length === 0
     ? `<text x="${W}" y="${H / 2}" text-anchor="middle" font-size="14">no finished epoch yet</text>`
-    : panel(0, "loss", "cross-entropy", [loss], null, xLabel) + "\n" +
+    : panel(0, "loss", "cross-entropy", loss, null, xLabel) + "\n" +
       panel(W, "accuracy", "accuracy (%)", acc, accRange, xLabel);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 20}" viewBox="0 0 ${

@@ -52,9 +52,13 @@ function pct(v: number | null): string {
  * `epoch 2/5 [#####.....] 120/600 loss 0.4123 acc 91.20% 512 ex/s ETA 0:57`. When piped:
  * an empty string (only {@linkcode renderEpochEnd} prints).
  *
+ * The line is kept within `columns - 1` characters (a line that wraps could not be redrawn in
+ * place): the bar shrinks first (under 5 cells it is left out), then the end of the line is cut.
+ *
  * @param s The state.
  * @param tty Whether stdout is a terminal.
  * @param width The bar width in characters.
+ * @param columns The terminal's width (default: unlimited).
  * @returns The text to write (no newline).
  *
  * @example Usage
@@ -65,14 +69,22 @@ function pct(v: number | null): string {
  * if (renderProgress(s, false) !== "") throw new Error("piped mode prints per epoch only");
  * ```
  */
-export function renderProgress(s: ProgressState, tty: boolean, width = 24): string {
+export function renderProgress(
+  s: ProgressState,
+  tty: boolean,
+  width = 24,
+  columns = Infinity,
+): string {
   if (!tty) return "";
+  const head = `epoch ${s.epoch + 1}/${s.epochs} `;
+  const tail = `${s.step}/${s.steps} loss ${s.loss.toFixed(4)} acc ${pct(s.acc)} ` +
+    `${Math.round(s.examplesPerS)} ex/s ETA ${clock(s.etaS)}`;
+  const room = columns - 1 - head.length - tail.length - 3; // 3: "[", "] "
+  const w = room >= 5 ? Math.min(width, room) : 0; // a bar of a few cells says nothing
   const frac = s.steps > 0 ? Math.min(1, s.step / s.steps) : 0;
-  const filled = Math.round(frac * width);
-  const bar = "#".repeat(filled) + ".".repeat(width - filled);
-  return `\r\x1b[2Kepoch ${s.epoch + 1}/${s.epochs} [${bar}] ${s.step}/${s.steps} ` +
-    `loss ${s.loss.toFixed(4)} acc ${pct(s.acc)} ${Math.round(s.examplesPerS)} ex/s ` +
-    `ETA ${clock(s.etaS)}`;
+  const filled = Math.round(frac * w);
+  const line = head + (w > 0 ? `[${"#".repeat(filled)}${".".repeat(w - filled)}] ` : "") + tail;
+  return `\r\x1b[2K${line.slice(0, Math.max(0, columns - 1))}`;
 }
 
 /**

@@ -130,7 +130,7 @@ Deno.test("ProgressLogger redraws a bar on a TTY and prints one line per epoch w
     await m.fit(train, {
       ...fit,
       epochs: 2,
-      callbacks: [new ProgressLogger(tty, (s) => void out.push(s), 2, 0)],
+      callbacks: [new ProgressLogger(tty, (s) => void out.push(s), 2, 0, () => Infinity)],
     });
     const text = out.join("");
     const newlines = text.split("\n").length - 1;
@@ -149,6 +149,24 @@ Deno.test("ProgressLogger redraws a bar on a TTY and prints one line per epoch w
     m.optimizer.dispose();
     m.net.dispose();
   }
+});
+
+Deno.test("ProgressLogger keeps the bar within the terminal's width", async () => {
+  const out: string[] = [];
+  const m = model();
+  await m.fit(train, {
+    ...fit,
+    epochs: 1,
+    callbacks: [new ProgressLogger(true, (s) => void out.push(s), 1, 0, () => 40)],
+  });
+  const bars = out.filter((s) => s.includes("loss") && !s.endsWith("\n"));
+  assert.equal(bars.length, 6, "a redraw per step");
+  for (const b of bars) {
+    assert.ok(b.startsWith("\r\x1b[2Kepoch 1/1 "), JSON.stringify(b));
+    assert.ok(b.length - "\r\x1b[2K".length <= 39, `fits 40 columns: ${JSON.stringify(b)}`);
+  }
+  m.optimizer.dispose();
+  m.net.dispose();
 });
 
 Deno.test("runSummary() adds the final test accuracy per task and their mean in continual learning", () => {

@@ -100,3 +100,16 @@ Deno.test("saveCheckpoint() writes atomically and loadCheckpoint() reads it back
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("writeFileAtomic() leaves no temp file behind when it cannot replace the target", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/model.onnx`); // a folder where the file should go
+    await assert.rejects(writeFileAtomic(`${dir}/model.onnx`, "x"), Deno.errors.IsADirectory);
+    const names = [];
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    assert.deepEqual(names, ["model.onnx"]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -34,6 +34,26 @@ Deno.test("renderProgress() draws a bar redrawn in place on a TTY", () => {
   for (const [s, want] of cases) assert.equal(renderProgress(s, true), want);
 });
 
+Deno.test("renderProgress() shrinks the bar, then cuts the line, to fit the terminal", () => {
+  // the full line is 85 characters: 10 head + 27 bar ("[", 24 cells, "] ") + 48 tail
+  const tail = "150/600 loss 0.4123 acc 91.20% 512 ex/s ETA 1:28";
+  assert.equal(renderProgress(state, true, 24, 86), renderProgress(state, true));
+  // 80 columns: 79 - 10 - 48 - 3 = 18 bar cells, a quarter of them filled (round(4.5) = 5)
+  assert.equal(
+    renderProgress(state, true, 24, 80),
+    `\r\x1b[2Kepoch 2/5 [${"#".repeat(5)}${".".repeat(13)}] ${tail}`,
+  );
+  // room for 4 cells or fewer: no bar
+  assert.equal(renderProgress(state, true, 24, 66), `\r\x1b[2Kepoch 2/5 ${tail}`);
+  assert.equal(renderProgress(state, true, 24, 67), `\r\x1b[2Kepoch 2/5 [#....] ${tail}`);
+  assert.equal(renderProgress(state, true, 24, 60), `\r\x1b[2Kepoch 2/5 ${tail}`);
+  // narrower still: the first 39 characters
+  assert.equal(
+    renderProgress(state, true, 24, 40),
+    "\r\x1b[2Kepoch 2/5 150/600 loss 0.4123 acc 91.20",
+  );
+});
+
 Deno.test("renderProgress() prints nothing per batch when piped", () => {
   assert.equal(renderProgress(state, false), "");
 });
