@@ -36,6 +36,7 @@ import { ExportError } from "./export_error.ts";
 import type { ExportSidecar } from "./export.ts";
 import { type ClassificationMetrics, classificationMetrics } from "./metrics.ts";
 import { reliabilitySvg } from "./reliability.ts";
+import { takeFirst } from "../train/data/take_first.ts";
 
 /** Options of {@linkcode evaluateOnnx}. */
 export interface EvalOptions {
@@ -299,17 +300,6 @@ function recordedTestExamples(
   return testCount;
 }
 
-function firstN(ds: ImageDataset, n: number): ImageDataset {
-  if (!n || n >= ds.count) return ds;
-  const px = ds.height * ds.width * ds.channels;
-  return {
-    ...ds,
-    count: n,
-    images: ds.images.subarray(0, n * px),
-    labels: ds.labels.subarray(0, n),
-  };
-}
-
 function range(n: number): Uint32Array {
   const a = new Uint32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
@@ -387,7 +377,7 @@ export async function evaluateOnnx(modelPath: string, opts: EvalOptions = {}): P
         );
       }
       const limitTrain = typeof config.limit_train === "number" ? config.limit_train : 0;
-      ds = firstN(await loadDataset(name as DatasetName, "train", dataOpts), limitTrain);
+      ds = takeFirst(await loadDataset(name as DatasetName, "train", dataOpts), limitTrain);
       const { val } = splitData(ds, config.validation_split, config.seed);
       order = (val as { indices: Uint32Array }).indices;
     }

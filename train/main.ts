@@ -52,6 +52,7 @@ import { type DataSource, sizeOf, splitData } from "./data_source.ts";
 import { fitContinual } from "./continual.ts";
 import { selectBest } from "./metrics_log.ts";
 import { wandbCallback } from "./wandb.ts";
+import { takeFirst } from "./data/take_first.ts";
 
 /**
  * A bad command line; the CLI prints its message as one line.
@@ -244,17 +245,6 @@ async function notFolder(p: string): Promise<boolean> {
   }
 }
 
-function firstN(ds: ImageDataset, n: number): ImageDataset {
-  if (n === 0 || n >= ds.count) return ds;
-  const px = ds.height * ds.width * ds.channels;
-  return {
-    ...ds,
-    count: n,
-    images: ds.images.subarray(0, n * px),
-    labels: ds.labels.subarray(0, n),
-  };
-}
-
 /** The checkpoint metadata main.ts adds to the trainer's. */
 interface RunMeta extends CheckpointMeta {
   config: Record<string, unknown>;
@@ -423,11 +413,11 @@ async function train(
     );
   }
   const dataOpts = { dataDir, labels: config.label_mode };
-  const fullTrain = firstN(
+  const fullTrain = takeFirst(
     await loadDataset(config.dataset, "train", dataOpts),
     config.limit_train,
   );
-  const test = firstN(await loadDataset(config.dataset, "test", dataOpts), config.limit_test);
+  const test = takeFirst(await loadDataset(config.dataset, "test", dataOpts), config.limit_test);
   const { train, val } = splitData(fullTrain, config.validation_split, config.seed);
 
   const spec = buildSpec(config as unknown as BuildSpecOptions);

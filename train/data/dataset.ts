@@ -41,7 +41,7 @@ export interface ImageDataset {
   numClasses: number;
 }
 
-// The data interface of the project brief, importable from this one module.
+// The everyday data API, importable from this one module too.
 export { loadDataset, type LoadDatasetOptions } from "./load_dataset.ts";
 export { NORMALIZATION, type Normalization } from "./normalization.ts";
 export { splitValidation, type ValidationSplit } from "./split_validation.ts";

@@ -31,5 +31,6 @@ export * from "./md5.ts";
 export * from "./normalization.ts";
 export * from "./random_crop_flip.ts";
 export * from "./split_validation.ts";
+export * from "./take_first.ts";
 export * from "./tar.ts";
 export * from "./xz.ts";
