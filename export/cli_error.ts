@@ -1,7 +1,7 @@
 /**
  * How bnn's export and eval CLIs report a failure: expected input errors (a bad
  * flag, file, checkpoint, dataset or config) become one line on stderr and exit
- * status 1; anything else is a bug and keeps its stack trace.
+ * status 2, as in the trainer; anything else is a bug and keeps its stack trace.
  * @module
  */
 
@@ -30,7 +30,7 @@ export function cliErrorLine(command: string, e: unknown): string | null {
 }
 
 /**
- * Runs a CLI body, turning expected errors into one line and exit status 1.
+ * Runs a CLI body, turning expected errors into one line and exit status 2.
  *
  * @example Usage
  * ```ts ignore
@@ -45,7 +45,7 @@ export async function runCli(command: string, body: () => Promise<void>): Promis
     const line = cliErrorLine(command, e);
     if (line === null) throw e;
     console.error(line);
-    Deno.exit(1);
+    Deno.exit(2);
   }
   Deno.exit(0);
 }

@@ -160,7 +160,7 @@ Deno.test("eval CLI refuses a non-ONNX file, a missing file and a shape mismatch
     } else console.warn(`SKIPPED the MNIST shape-mismatch case: ${mnist} is missing`);
     for (const [args, re] of cases) {
       const r = await cli(args);
-      assert.equal(r.code, 1, `${args}: exit ${r.code}: ${r.stderr}`);
+      assert.equal(r.code, 2, `${args}: exit ${r.code}: ${r.stderr}`);
       const lines = r.stderr.trim().split("\n");
       assert.equal(lines.length, 1, `${args}: ${r.stderr}`);
       assert.match(lines[0], /^bnn eval: /);
@@ -234,7 +234,7 @@ Deno.test("eval CLI says which test images the run's recorded accuracy was measu
     assert.equal(made.code, 0, made.stderr);
     assert.match(await Deno.readTextFile(`${dir}/new/r.svg`), /^<svg /);
     const bad = await cli([...svgArgs, `${dir}/a.onnx/r.svg`]);
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2);
     assert.match(
       bad.stderr.trim(),
       /^bnn eval: cannot write the reliability diagram .*a\.onnx\/r\.svg: [^\n]+$/,

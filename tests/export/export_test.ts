@@ -178,7 +178,7 @@ Deno.test("export CLI prints the summary and refuses bad sources in one line", a
     ];
     for (const [args, re] of cases) {
       const r = await cli(args);
-      assert.equal(r.code, 1, `${args}: exit ${r.code}, ${r.stderr}`);
+      assert.equal(r.code, 2, `${args}: exit ${r.code}, ${r.stderr}`);
       const lines = r.stderr.trim().split("\n");
       assert.equal(lines.length, 1, `${args}: one line, got ${r.stderr}`);
       assert.match(lines[0], /^bnn export: /);
