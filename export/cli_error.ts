@@ -5,6 +5,10 @@
  * @module
  */
 
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { parseArgsErrorLine } from "../train/_config_parse_args_error.ts";
+import { ExportError } from "./export_error.ts";
+
 const EXPECTED = new Set([
   "ExportError",
   "CheckpointError",
@@ -48,4 +52,46 @@ export async function runCli(command: string, body: () => Promise<void>): Promis
     Deno.exit(2);
   }
   Deno.exit(0);
+}
+
+/**
+ * Parses a CLI's flags (node:util `parseArgs`, strict) and its one positional argument; a bad
+ * flag or a missing/extra positional becomes an {@linkcode ExportError} of one line. The
+ * positional may be absent only with `--help`.
+ *
+ * @param args The command line (`Deno.args`).
+ * @param options The flags, as for `parseArgs`; must include `help`.
+ * @param what The positional's name for the message, e.g. `MODEL.onnx`.
+ * @returns The parsed flags and the positional (undefined only with `--help`).
+ * @throws {ExportError} On a bad flag or a wrong number of positionals.
+ * @example Usage
+ * ```ts
+ * import { parseOneArg } from "./cli_error.ts";
+ * const options = { out: { type: "string" }, help: { type: "boolean" } } as const;
+ * const { values, positional } = parseOneArg(["run", "--out", "m.onnx"], options, "RUN_DIR");
+ * if (positional !== "run" || values.out !== "m.onnx") throw new Error();
+ * ```
+ */
+export function parseOneArg<const O extends NonNullable<ParseArgsConfig["options"]>>(
+  args: string[],
+  options: O,
+  what: string,
+) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options, strict: true });
+  } catch (e) {
+    const line = parseArgsErrorLine(e, Object.keys(options));
+    if (line === null) throw e;
+    throw new ExportError(`${line} (see --help)`);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1 && !(values as Record<string, unknown>).help) {
+    throw new ExportError(
+      `expected one ${what} argument: got ${positionals.length}${
+        positionals.length ? ` (${JSON.stringify(positionals)})` : ""
+      }; see --help`,
+    );
+  }
+  return { values, positional: positionals[0] };
 }

@@ -4,9 +4,7 @@
  * --allow-ffi` (ONNX Runtime), plus `--allow-env --allow-net` when the dataset may be downloaded.
  * @module
  */
-import { parseArgs } from "node:util";
-import { parseArgsErrorLine } from "../train/_config_parse_args_error.ts";
-import { runCli } from "./cli_error.ts";
+import { parseOneArg, runCli } from "./cli_error.ts";
 import { type EvalResult, evaluateOnnx } from "./eval.ts";
 import { ExportError } from "./export_error.ts";
 
@@ -95,23 +93,10 @@ await runCli("eval", async () => {
     threads: { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
-  let parsed;
-  try {
-    parsed = parseArgs({ args: Deno.args, allowPositionals: true, options });
-  } catch (e) {
-    const line = parseArgsErrorLine(e, Object.keys(options));
-    if (line === null) throw e;
-    throw new ExportError(`${line} (see --help)`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
+  const { values, positional } = parseOneArg(Deno.args, options, "MODEL.onnx");
+  if (values.help || positional === undefined) {
     console.log(USAGE);
     return;
-  }
-  if (positionals.length !== 1) {
-    throw new ExportError(
-      `expected one MODEL.onnx argument: got ${positionals.length}; see --help`,
-    );
   }
   const split = values.split ?? "test";
   if (split !== "test" && split !== "val") {
@@ -128,7 +113,7 @@ await runCli("eval", async () => {
       );
     }
   }
-  const r = await evaluateOnnx(positionals[0], {
+  const r = await evaluateOnnx(positional, {
     dataset: values.dataset,
     split,
     dataDir,

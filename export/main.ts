@@ -4,10 +4,8 @@
  * per-layer size summary. Needs `--allow-read --allow-write`.
  * @module
  */
-import { parseArgs } from "node:util";
 import { initBackend } from "../train/backend/mod.ts";
-import { parseArgsErrorLine } from "../train/_config_parse_args_error.ts";
-import { runCli } from "./cli_error.ts";
+import { parseOneArg, runCli } from "./cli_error.ts";
 import { exportModel } from "./export.ts";
 import { ExportError } from "./export_error.ts";
 import { formatBytes } from "./export_summary.ts";
@@ -44,25 +42,10 @@ await runCli("export", async () => {
     seed: { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
-  let parsed;
-  try {
-    parsed = parseArgs({ args: Deno.args, allowPositionals: true, options });
-  } catch (e) {
-    const line = parseArgsErrorLine(e, Object.keys(options));
-    if (line === null) throw e;
-    throw new ExportError(`${line} (see --help)`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
+  const { values, positional } = parseOneArg(Deno.args, options, "RUN_DIR_OR_CHECKPOINT");
+  if (values.help || positional === undefined) {
     console.log(USAGE);
     return;
-  }
-  if (positionals.length !== 1) {
-    throw new ExportError(
-      `expected one RUN_DIR_OR_CHECKPOINT argument: got ${positionals.length} (${
-        JSON.stringify(positionals)
-      }); see --help`,
-    );
   }
   const weights = values.weights ?? "packed";
   if (weights !== "packed" && weights !== "float") {
@@ -71,7 +54,7 @@ await runCli("export", async () => {
     );
   }
   await initBackend("cpu");
-  const r = await exportModel(positionals[0], {
+  const r = await exportModel(positional, {
     out: values.out,
     weights,
     samples: intFlag("samples", values.samples, 0),
