@@ -54,6 +54,11 @@ export async function runCli(command: string, body: () => Promise<void>): Promis
   Deno.exit(0);
 }
 
+/** The flags `parseArgs` gives for the options `O` (strict, positionals allowed). */
+export type ParsedFlags<O extends NonNullable<ParseArgsConfig["options"]>> = ReturnType<
+  typeof parseArgs<{ args: string[]; allowPositionals: true; options: O; strict: true }>
+>["values"];
+
 /**
  * Parses a CLI's flags (node:util `parseArgs`, strict) and its one positional argument; a bad
  * flag or a missing/extra positional becomes an {@linkcode ExportError} of one line. The
@@ -76,7 +81,7 @@ export function parseOneArg<const O extends NonNullable<ParseArgsConfig["options
   args: string[],
   options: O,
   what: string,
-) {
+): { values: ParsedFlags<O>; positional: string | undefined } {
   let parsed;
   try {
     parsed = parseArgs({ args, allowPositionals: true, options, strict: true });
