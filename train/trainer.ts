@@ -30,6 +30,7 @@ import { datasetOf, type DataSource, indicesOf, labelsOf, sizeOf } from "./data_
 import { batches } from "./data/batches.ts";
 import { NORMALIZATION, type Normalization } from "./data/normalization.ts";
 import type { BinaryNet } from "./models/binary_net.ts";
+import { layerOutputShapes } from "./models/shapes.ts";
 import type { BinaryOptimizer } from "./optimizers/optimizer.ts";
 import { cosineLr } from "./optimizers/schedule.ts";
 import type { Checkpoint } from "./checkpoint.ts";
@@ -320,7 +321,7 @@ export class Model {
     const ds = datasetOf(data);
     const n = sizeOf(data);
     if (n === 0) throw new RangeError(`Cannot evaluate on ${ds.name} as it has 0 examples`);
-    const batchSize = opts.batchSize ?? this.options.evalBatchSize;
+    const batchSize = evalBatchSize(this.net, opts.batchSize ?? this.options.evalBatchSize);
     const C = opts.evaluateSteps ?? this.options.evaluateSteps;
     const rng = opts.rng ?? new Rng(0, "evaluate");
     let correct = 0, nll = 0;
@@ -626,4 +627,33 @@ function accumulate(
     nll -= Math.log(Math.max(probs[i * k + y]!, 1e-30));
   }
   return { correct, nll };
+}
+
+/**
+ * Floats one activation tensor of an evaluation batch may hold: 2²⁵ (128 MiB). The wasm heap
+ * is 32-bit, and VGG at the original's test batch of 1000 would need 0.5 GB per conv
+ * activation; evaluation results do not depend on the batch size (BatchNorm uses its running
+ * statistics), so larger requests are cut to fit.
+ */
+export const EVAL_ACTIVATION_BUDGET = 2 ** 25;
+
+/**
+ * The evaluation batch size for `net`: `requested`, cut so that the largest activation of a
+ * batch stays within {@linkcode EVAL_ACTIVATION_BUDGET} floats.
+ *
+ * @example Usage
+ * ```ts
+ * import { evalBatchSize } from "./trainer.ts";
+ * import { BinaryNet } from "./models/binary_net.ts";
+ * import { buildSpec } from "./models/architectures.ts";
+ * const vgg = new BinaryNet(buildSpec({ model_architecture: "VGGBinaryConnect", dataset: "cifar10" }));
+ * if (evalBatchSize(vgg, 1000) !== 256) throw new Error("128×32×32 floats per image → 256");
+ * vgg.dispose();
+ * ```
+ */
+export function evalBatchSize(net: BinaryNet, requested: number): number {
+  const largest = Math.max(
+    ...layerOutputShapes(net.spec).map((shape) => shape.reduce((a, b) => a * b, 1)),
+  );
+  return Math.max(1, Math.min(requested, Math.floor(EVAL_ACTIVATION_BUDGET / largest)));
 }

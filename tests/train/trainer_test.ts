@@ -11,7 +11,7 @@ import { BinaryNet } from "../../train/models/binary_net.ts";
 import type { ModelSpec } from "../../train/models/spec.ts";
 import { createOptimizer, type OptimizerKind } from "../../train/optimizers/optimizer.ts";
 import { Rng } from "../../train/random.ts";
-import { type Callback, Model, NonFiniteError } from "../../train/trainer.ts";
+import { type Callback, evalBatchSize, Model, NonFiniteError } from "../../train/trainer.ts";
 import { type DataSource, sizeOf, splitData } from "../../train/data_source.ts";
 
 const DATA_DIR = new URL("../../../shared/data", import.meta.url).pathname;
@@ -332,4 +332,22 @@ Deno.test("Model rejects bad options with the value in the message", () => {
     m.fit(firstN(train1000, 10), { ...fitOpts, epochs: 1 }),
     /training set \(10 examples\) holds no full batch of 50/,
   ).finally(() => dispose(m));
+});
+
+Deno.test("evalBatchSize() cuts big conv batches to the activation budget and keeps MLP ones", () => {
+  const vgg = new BinaryNet(
+    buildSpec({ model_architecture: "VGGBinaryConnect", dataset: "cifar10" }),
+  );
+  const mlp = new BinaryNet(buildSpec({ model_architecture: "BinaryConnect", dataset: "mnist" }));
+  try {
+    // VGG's largest activation is 32×32×128 = 131,072 floats per image: 2²⁵ / 2¹⁷ = 256 images
+    assert.equal(evalBatchSize(vgg, 1000), 256);
+    assert.equal(evalBatchSize(vgg, 50), 50);
+    // the MLP's is 2,048 floats: 16,384 images fit
+    assert.equal(evalBatchSize(mlp, 1000), 1000);
+    assert.equal(evalBatchSize(mlp, 100_000), 16_384);
+  } finally {
+    vgg.dispose();
+    mlp.dispose();
+  }
 });
