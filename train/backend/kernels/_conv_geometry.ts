@@ -3,6 +3,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import type { NativeLib } from "../_libs.ts";
+import { scratch } from "../_wasm_heap.ts";
 
 /** Shapes, strides, dilations and padding of one convolution. */
 export interface ConvGeometry {
@@ -83,7 +85,50 @@ export function chunkImages(g: ConvGeometry, budget = 1 << 21): number {
   return Math.max(1, Math.min(g.N, Math.floor(budget / Math.max(1, g.OH * g.OW * g.K))));
 }
 
+/** The 15 integer geometry arguments of the native im2col/col2im. */
+export type Fifteen = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+
 /** The native im2col/col2im argument list for images n0..n0+count-1. */
-export function geometryArgs(g: ConvGeometry, n0: number, count: number): number[] {
+export function geometryArgs(g: ConvGeometry, n0: number, count: number): Fifteen {
   return [n0, count, g.H, g.W, g.C, g.KH, g.KW, g.sh, g.sw, g.dh, g.dw, g.pt, g.pl, g.OH, g.OW];
+}
+
+/**
+ * Walks the im2col matrix of `X` (rows n·OH·OW + oh·OW + ow, K columns) in chunks of images,
+ * calling `body(cols, n0, count)` with the rows of images n0..n0+count−1. A pointwise conv's
+ * matrix is `X` itself: one call, nothing copied. `cols` is reused between calls.
+ */
+export function forEachColumnChunk(
+  g: ConvGeometry,
+  X: Float32Array,
+  native: NativeLib,
+  body: (cols: Float32Array, n0: number, count: number) => void,
+): void {
+  if (isPointwise(g)) {
+    body(X, 0, g.N);
+    return;
+  }
+  const chunk = chunkImages(g);
+  const cols = scratch(chunk * g.OH * g.OW * g.K);
+  for (let n0 = 0; n0 < g.N; n0 += chunk) {
+    const count = Math.min(chunk, g.N - n0);
+    native.bnn_im2col(X, cols, ...geometryArgs(g, n0, count));
+    body(cols, n0, count);
+  }
 }

@@ -10,15 +10,9 @@ import type * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { BlasLib, NativeLib } from "../_libs.ts";
 import { callOriginal } from "../_registry.ts";
-import { f32View, scratch } from "../_wasm_heap.ts";
+import { f32View } from "../_wasm_heap.ts";
 import { NO_TRANS, ROW_MAJOR } from "./_gemm.ts";
-import {
-  chunkImages,
-  type ConvAttrs,
-  convGeometry,
-  geometryArgs,
-  isPointwise,
-} from "./_conv_geometry.ts";
+import { type ConvAttrs, convGeometry, forEachColumnChunk } from "./_conv_geometry.ts";
 
 /**
  * Makes the BLAS `Conv2D` kernel function.
@@ -45,37 +39,13 @@ export function blasConv2D(blas: BlasLib, native: NativeLib): tf.KernelFunc {
       Y.fill(0);
       return out;
     }
-    if (isPointwise(g)) {
-      blas.cblas_sgemm(
-        ROW_MAJOR,
-        NO_TRANS,
-        NO_TRANS,
-        g.N * rowsPerImage,
-        g.CO,
-        g.K,
-        1,
-        X,
-        g.K,
-        F,
-        g.CO,
-        0,
-        Y,
-        g.CO,
-      );
-      return out;
-    }
-    const chunk = chunkImages(g);
-    const cols = scratch(chunk * rowsPerImage * g.K);
-    for (let n0 = 0; n0 < g.N; n0 += chunk) {
-      const count = Math.min(chunk, g.N - n0);
-      const rows = count * rowsPerImage;
-      native.bnn_im2col(X, cols, ...(geometryArgs(g, n0, count) as Fifteen));
+    forEachColumnChunk(g, X, native, (cols, n0, count) => {
       const y = Y.subarray(n0 * rowsPerImage * g.CO, (n0 + count) * rowsPerImage * g.CO);
       blas.cblas_sgemm(
         ROW_MAJOR,
         NO_TRANS,
         NO_TRANS,
-        rows,
+        count * rowsPerImage,
         g.CO,
         g.K,
         1,
@@ -87,26 +57,7 @@ export function blasConv2D(blas: BlasLib, native: NativeLib): tf.KernelFunc {
         y,
         g.CO,
       );
-    }
+    });
     return out;
   };
 }
-
-/** The 15 integer geometry arguments of the native im2col/col2im. */
-export type Fifteen = [
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-];

@@ -7,16 +7,9 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { BlasLib, NativeLib } from "../_libs.ts";
-import { f32View, scratch } from "../_wasm_heap.ts";
+import { f32View } from "../_wasm_heap.ts";
 import { NO_TRANS, ROW_MAJOR, TRANS } from "./_gemm.ts";
-import {
-  chunkImages,
-  type ConvAttrs,
-  convGeometry,
-  geometryArgs,
-  isPointwise,
-} from "./_conv_geometry.ts";
-import type { Fifteen } from "./conv2d.ts";
+import { type ConvAttrs, convGeometry, forEachColumnChunk } from "./_conv_geometry.ts";
 import { transposedConv2DBackpropFilter } from "./wasm_conv_patches.ts";
 
 /**
@@ -43,31 +36,7 @@ export function blasConv2DBackpropFilter(blas: BlasLib, native: NativeLib): tf.K
       DW.fill(0);
       return out;
     }
-    if (isPointwise(g)) {
-      blas.cblas_sgemm(
-        ROW_MAJOR,
-        TRANS,
-        NO_TRANS,
-        g.K,
-        g.CO,
-        g.N * rowsPerImage,
-        1,
-        X,
-        g.K,
-        DY,
-        g.CO,
-        0,
-        DW,
-        g.CO,
-      );
-      return out;
-    }
-    const chunk = chunkImages(g);
-    const cols = scratch(chunk * rowsPerImage * g.K);
-    for (let n0 = 0; n0 < g.N; n0 += chunk) {
-      const count = Math.min(chunk, g.N - n0);
-      const rows = count * rowsPerImage;
-      native.bnn_im2col(X, cols, ...(geometryArgs(g, n0, count) as Fifteen));
+    forEachColumnChunk(g, X, native, (cols, n0, count) => {
       const dyc = DY.subarray(n0 * rowsPerImage * g.CO, (n0 + count) * rowsPerImage * g.CO);
       blas.cblas_sgemm(
         ROW_MAJOR,
@@ -75,7 +44,7 @@ export function blasConv2DBackpropFilter(blas: BlasLib, native: NativeLib): tf.K
         NO_TRANS,
         g.K,
         g.CO,
-        rows,
+        count * rowsPerImage,
         1,
         cols,
         g.K,
@@ -85,7 +54,7 @@ export function blasConv2DBackpropFilter(blas: BlasLib, native: NativeLib): tf.K
         DW,
         g.CO,
       );
-    }
+    });
     return out;
   };
 }

@@ -17,7 +17,6 @@ import {
   geometryArgs,
   isPointwise,
 } from "./_conv_geometry.ts";
-import type { Fifteen } from "./conv2d.ts";
 
 /**
  * Makes the BLAS `Conv2DBackpropInput` kernel function.
@@ -83,7 +82,7 @@ export function blasConv2DBackpropInput(blas: BlasLib, native: NativeLib): tf.Ke
         dcols,
         g.K,
       );
-      native.bnn_col2im(dcols, DX, ...(geometryArgs(g, n0, count) as Fifteen));
+      native.bnn_col2im(dcols, DX, ...geometryArgs(g, n0, count));
     }
     return out;
   };
