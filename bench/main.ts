@@ -31,6 +31,12 @@
  */
 import { parseArgs } from "node:util";
 import { median } from "./_proc.ts";
+import { ensureNativeBuilt } from "../train/backend/build_native.ts";
+
+// The measuring processes run without --allow-run, so they cannot build the native kernels
+// themselves: build them here first (when missing or stale), or the blas rows would silently
+// measure the wasm convolutions.
+await ensureNativeBuilt();
 
 const { values: opt } = parseArgs({
   options: {
