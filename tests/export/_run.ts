@@ -94,3 +94,34 @@ export async function syntheticRun(
   );
   return { dir, checkpoint, model };
 }
+
+/** What a CLI subprocess printed and its exit code. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `deno run <permissions> <script> <args>` from the project root and collects its output.
+ *
+ * @param script The CLI, e.g. `export/main.ts`.
+ * @param permissions Its `--allow-*` flags.
+ * @param args Its arguments.
+ */
+export async function runCliScript(
+  script: string,
+  permissions: string[],
+  args: string[],
+): Promise<CliResult> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...permissions, script, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: r.code,
+    stdout: new TextDecoder().decode(r.stdout),
+    stderr: new TextDecoder().decode(r.stderr),
+  };
+}

@@ -7,7 +7,7 @@ import type { ImageDataset } from "../../train/data/dataset.ts";
 import { NORMALIZATION } from "../../train/data/normalization.ts";
 import { Rng } from "../../train/random.ts";
 import { randomSigns } from "./_helpers.ts";
-import { syntheticRun } from "./_run.ts";
+import { type CliResult, runCliScript, syntheticRun } from "./_run.ts";
 
 function randomDataset(
   count: number,
@@ -30,25 +30,12 @@ function randomDataset(
   };
 }
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      "--allow-ffi",
-      "export/eval_main.ts",
-      ...args,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: r.code,
-    stdout: new TextDecoder().decode(r.stdout),
-    stderr: new TextDecoder().decode(r.stderr),
-  };
+function cli(args: string[]): Promise<CliResult> {
+  return runCliScript(
+    "export/eval_main.ts",
+    ["--allow-read", "--allow-write", "--allow-env", "--allow-ffi"],
+    args,
+  );
 }
 
 Deno.test("predictDataset() + classificationMetrics() equal the trainer's Model.evaluate() on the same images", async () => {

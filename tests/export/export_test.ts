@@ -9,21 +9,12 @@ import { batchNormsFromState } from "../../export/freeze.ts";
 import { CheckpointError } from "../../train/checkpoint.ts";
 import { Rng } from "../../train/random.ts";
 import { argmaxRows, checkWithOnnx, maxAbsDiff, normals, ortRun, toNchw } from "./_helpers.ts";
-import { syntheticRun } from "./_run.ts";
+import { type CliResult, runCliScript, syntheticRun } from "./_run.ts";
 
 const MLP = { "model-architecture": "MLP_CL", dataset: "mnist", "lambda-init": "0.5" };
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", "--allow-env", "export/main.ts", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: r.code,
-    stdout: new TextDecoder().decode(r.stdout),
-    stderr: new TextDecoder().decode(r.stderr),
-  };
+function cli(args: string[]): Promise<CliResult> {
+  return runCliScript("export/main.ts", ["--allow-read", "--allow-write", "--allow-env"], args);
 }
 
 Deno.test("exportModel() freezes a run's mode weights and BN state: ORT equals the trainer's model", async () => {
