@@ -8,6 +8,7 @@ import { NORMALIZATION } from "../../train/data/normalization.ts";
 import { Rng } from "../../train/random.ts";
 import { randomSigns } from "./_helpers.ts";
 import { type CliResult, runCliScript, syntheticRun } from "./_run.ts";
+import { mnistDataDir } from "../_fixtures/synthetic_mnist.ts";
 
 function randomDataset(
   count: number,
@@ -137,14 +138,10 @@ Deno.test("eval CLI refuses a non-ONNX file, a missing file and a shape mismatch
         /--data-dir .*fake\.onnx is not a folder$/,
       ],
     ];
-    const mnist = "../shared/data/mnist";
-    const hasMnist = await Deno.stat(mnist).then(() => true, () => false);
-    if (hasMnist) {
-      cases.push([
-        [`${dir}/cifar.onnx`, "--dataset", "mnist", "--data-dir", "../shared/data"],
-        /expects images \[3, 32, 32\] \(C, H, W\) but dataset mnist has \[1, 28, 28\]/,
-      ]);
-    } else console.warn(`SKIPPED the MNIST shape-mismatch case: ${mnist} is missing`);
+    cases.push([
+      [`${dir}/cifar.onnx`, "--dataset", "mnist", "--data-dir", await mnistDataDir()],
+      /expects images \[3, 32, 32\] \(C, H, W\) but dataset mnist has \[1, 28, 28\]/,
+    ]);
     for (const [args, re] of cases) {
       const r = await cli(args);
       assert.equal(r.code, 2, `${args}: exit ${r.code}: ${r.stderr}`);
@@ -160,11 +157,7 @@ Deno.test("eval CLI refuses a non-ONNX file, a missing file and a shape mismatch
 });
 
 Deno.test("eval CLI says which test images the run's recorded accuracy was measured on", async () => {
-  const mnist = "../shared/data/mnist";
-  if (!(await Deno.stat(mnist).then(() => true, () => false))) {
-    console.warn(`SKIPPED: ${mnist} is missing`);
-    return;
-  }
+  const dataDir = await mnistDataDir();
   const dir = await Deno.makeTempDir({ prefix: "bnn_eval_" });
   try {
     const spec = {
@@ -194,14 +187,14 @@ Deno.test("eval CLI says which test images the run's recorded accuracy was measu
       config: { limit_test: 7 },
       run_summary: { test_examples: 9 },
     });
-    const opts = { dataDir: "../shared/data", svgPath: "" };
+    const opts = { dataDir, svgPath: "" };
     const counted = async (m: string, limit: number) =>
       (await evaluateOnnx(`${dir}/${m}`, { ...opts, limit })).tfjs_test_examples;
     assert.equal(await counted("a.onnx", 5), 7);
     assert.equal(await counted("b.onnx", 5), 10000);
     assert.equal(await counted("c.onnx", 5), 9);
     const line = async (args: string[]) =>
-      (await cli([...args, "--data-dir", "../shared/data", "--svg", ""])).stdout.split("\n")
+      (await cli([...args, "--data-dir", dataDir, "--svg", ""])).stdout.split("\n")
         .find((l) => l.startsWith("tfjs test accuracy"));
     assert.equal(
       await line([`${dir}/a.onnx`, "--limit", "20"]),
@@ -216,7 +209,7 @@ Deno.test("eval CLI says which test images the run's recorded accuracy was measu
       "tfjs test accuracy recorded by the run: 25.00% on the first 7 test images",
     );
     // the reliability diagram goes into a new folder, or fails in one line under a file
-    const svgArgs = [`${dir}/a.onnx`, "--limit", "5", "--data-dir", "../shared/data", "--svg"];
+    const svgArgs = [`${dir}/a.onnx`, "--limit", "5", "--data-dir", dataDir, "--svg"];
     const made = await cli([...svgArgs, `${dir}/new/r.svg`]);
     assert.equal(made.code, 0, made.stderr);
     assert.match(await Deno.readTextFile(`${dir}/new/r.svg`), /^<svg /);

@@ -10,8 +10,9 @@ import { createOptimizer } from "../../train/optimizers/optimizer.ts";
 import { Rng } from "../../train/random.ts";
 import { type Callback, type CheckpointMeta, Model } from "../../train/trainer.ts";
 import { splitData } from "../../train/data_source.ts";
+import { mnistDataDir } from "../_fixtures/synthetic_mnist.ts";
 
-const DATA_DIR = new URL("../../../shared/data", import.meta.url).pathname;
+const DATA_DIR = await mnistDataDir();
 await initBackend();
 const mnist = await loadDataset("mnist", "train", { dataDir: DATA_DIR });
 const px = 28 * 28;

@@ -3,9 +3,10 @@ import { loadCheckpoint } from "../../train/checkpoint.ts";
 import { withoutTiming } from "../../train/metrics_log.ts";
 import { parseCli } from "../../train/main.ts";
 import type { CheckpointMeta } from "../../train/trainer.ts";
+import { mnistDataDir } from "../_fixtures/synthetic_mnist.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
-const DATA_DIR = new URL("../../../shared/data", import.meta.url).pathname;
+const DATA_DIR = await mnistDataDir();
 /** A quick run: the 784-100-100-10 MLP on 3000 MNIST images, 54 steps per epoch. */
 const QUICK = [
   "--model-architecture",

@@ -1,16 +1,11 @@
 /**
- * Test helpers for train/data: the shared real data folder, temporary folders, gzip, a
- * hand-built ustar writer and CIFAR-binary records.
+ * Test helpers for train/data: temporary folders, gzip, a hand-built ustar writer and
+ * CIFAR-binary records. (The real datasets: tests/_fixtures/real_data.ts.)
  *
  * @module
  */
 
 import path from "node:path";
-
-/** The real MNIST and CIFAR-10 files (`../shared/data` from the project root). */
-export const SHARED_DATA = path.resolve(
-  new URL("../../../../shared/data", import.meta.url).pathname,
-);
 
 /** Runs `fn` with a fresh temporary folder, removed afterwards. */
 export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {

@@ -3,9 +3,15 @@ import path from "node:path";
 import { downloadFile } from "../../../train/data/download.ts";
 import { loadDataset } from "../../../train/data/load_dataset.ts";
 import { DataError } from "../../../train/data/data_error.ts";
-import { cifarRecords, gzip, makeTar, SHARED_DATA, tmpFiles, withTempDir } from "./_fixtures.ts";
+import { cifarRecords, gzip, makeTar, tmpFiles, withTempDir } from "./_fixtures.ts";
+import { realDataDir, realDataTest } from "../../_fixtures/real_data.ts";
 
-const MNIST = path.join(SHARED_DATA, "mnist");
+/** The real MNIST files, when the machine has them (the mirror's `/good` and `/bad` routes). */
+const MNIST = path.join(realDataDir("mnist") ?? "/nonexistent", "mnist");
+
+/** RFC 1321's last test string and its md5: a file with a sum known independently of bnn. */
+const RFC_BYTES = new TextEncoder().encode("1234567890".repeat(8));
+const RFC_MD5 = "57edf4a22be3c955ac49da2e2107b67a";
 
 /**
  * A local mirror on 127.0.0.1: `/good/X` serves the real MNIST file X, `/bad/X` serves it with
@@ -53,32 +59,38 @@ async function withMirror(
   }
 }
 
-Deno.test("loadDataset() downloads missing MNIST files from a mirror into the cache", async () => {
-  await withMirror(async (base, _cut, hits) => {
-    await withTempDir(async (dir) => {
-      const opts = { dataDir: `${dir}/empty`, cacheDir: `${dir}/cache`, mirror: `${base}/good` };
-      const ds = await loadDataset("mnist", "test", opts);
-      assert.equal(ds.count, 10000);
-      assert.deepEqual(hits, [
-        "/good/t10k-images-idx3-ubyte.gz",
-        "/good/t10k-labels-idx1-ubyte.gz",
-      ]);
-      for (const f of ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]) {
-        assert.deepEqual(
-          await Deno.readFile(`${dir}/cache/mnist/${f}`),
-          await Deno.readFile(path.join(MNIST, f)),
-        );
-      }
-      assert.deepEqual(await tmpFiles(dir), []);
-      // The second load finds the cached files and downloads nothing.
-      const again = await loadDataset("mnist", "test", { ...opts, download: false });
-      assert.deepEqual(again.labels, ds.labels);
-      assert.equal(hits.length, 2);
+realDataTest(
+  "loadDataset() downloads missing MNIST files from a mirror into the cache",
+  ["mnist"],
+  async () => {
+    await withMirror(async (base, _cut, hits) => {
+      await withTempDir(async (dir) => {
+        const opts = { dataDir: `${dir}/empty`, cacheDir: `${dir}/cache`, mirror: `${base}/good` };
+        const ds = await loadDataset("mnist", "test", opts);
+        assert.equal(ds.count, 10000);
+        assert.deepEqual(hits, [
+          "/good/t10k-images-idx3-ubyte.gz",
+          "/good/t10k-labels-idx1-ubyte.gz",
+        ]);
+        for (const f of ["t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"]) {
+          assert.deepEqual(
+            await Deno.readFile(`${dir}/cache/mnist/${f}`),
+            await Deno.readFile(path.join(MNIST, f)),
+          );
+        }
+        assert.deepEqual(await tmpFiles(dir), []);
+        // The second load finds the cached files and downloads nothing.
+        const again = await loadDataset("mnist", "test", { ...opts, download: false });
+        assert.deepEqual(again.labels, ds.labels);
+        assert.equal(hits.length, 2);
+      });
     });
-  });
-});
+  },
+);
 
-Deno.test("loadDataset() takes the mirror from BNN_DATA_MIRROR and falls back along the list", async () => {
+realDataTest("loadDataset() takes the mirror from BNN_DATA_MIRROR and falls back along the list", [
+  "mnist",
+], async () => {
   await withMirror(async (base, cut, hits) => {
     await withTempDir(async (dir) => {
       const saved = Deno.env.get("BNN_DATA_MIRROR");
@@ -102,6 +114,7 @@ Deno.test("loadDataset() takes the mirror from BNN_DATA_MIRROR and falls back al
 });
 
 Deno.test("downloadFile() discards a download whose md5 is wrong", async () => {
+  // any bytes but the official ones: here RFC 1321's test string
   await withMirror(async (base) => {
     await withTempDir(async (dir) => {
       await assert.rejects(
@@ -121,7 +134,7 @@ Deno.test("downloadFile() discards a download whose md5 is wrong", async () => {
       );
       assert.deepEqual(await tmpFiles(dir), []);
     });
-  });
+  }, { bad: RFC_BYTES });
 });
 
 Deno.test("downloadFile() leaves nothing behind when the connection is cut mid-file", async () => {
@@ -175,19 +188,14 @@ Deno.test("downloadFile() gives up on a mirror that stops sending", async () => 
 Deno.test("downloadFile() saves a good file and checks its md5", async () => {
   await withMirror(async (base) => {
     await withTempDir(async (dir) => {
-      const url = `${base}/good/t10k-labels-idx1-ubyte.gz`;
-      await downloadFile([url], `${dir}/l.gz`, { md5: "EC29112DD5AFA0611CE80D1B7F02629C" });
-      assert.deepEqual(
-        await Deno.readFile(`${dir}/l.gz`),
-        await Deno.readFile(path.join(MNIST, "t10k-labels-idx1-ubyte.gz")),
-      );
+      await downloadFile([`${base}/rfc/x`], `${dir}/l.bin`, { md5: RFC_MD5.toUpperCase() });
+      assert.deepEqual(await Deno.readFile(`${dir}/l.bin`), RFC_BYTES);
       await assert.rejects(() => downloadFile([], `${dir}/x`), RangeError);
       // A file: URL works as a mirror too.
-      const local = `file://${MNIST}/t10k-labels-idx1-ubyte.gz`;
-      await downloadFile([local], `${dir}/f.gz`, { md5: "ec29112dd5afa0611ce80d1b7f02629c" });
-      assert.deepEqual(await Deno.readFile(`${dir}/f.gz`), await Deno.readFile(`${dir}/l.gz`));
+      await downloadFile([`file://${dir}/l.bin`], `${dir}/f.bin`, { md5: RFC_MD5 });
+      assert.deepEqual(await Deno.readFile(`${dir}/f.bin`), RFC_BYTES);
     });
-  });
+  }, { rfc: RFC_BYTES });
 });
 
 Deno.test("loadDataset() downloads the CIFAR archive and discards it on a wrong md5", async () => {

@@ -3,7 +3,9 @@ import path from "node:path";
 import { loadDataset } from "../../../train/data/load_dataset.ts";
 import { DataError } from "../../../train/data/data_error.ts";
 import type { ImageDataset } from "../../../train/data/dataset.ts";
-import { cifarRecords, gzip, makeTar, pattern, SHARED_DATA, withTempDir } from "./_fixtures.ts";
+import { cifarRecords, gzip, makeTar, pattern, withTempDir } from "./_fixtures.ts";
+import { realDataTest } from "../../_fixtures/real_data.ts";
+import { syntheticMnistDir } from "../../_fixtures/synthetic_mnist.ts";
 
 function histogram(labels: Uint8Array, classes: number): number[] {
   const h = new Array(classes).fill(0);
@@ -56,11 +58,13 @@ const MNIST_EXPECTED = {
   },
 } as const;
 
-Deno.test("loadDataset() reads the real MNIST files: counts, label histograms, pixels", async () => {
+realDataTest("loadDataset() reads the real MNIST files: counts, label histograms, pixels", [
+  "mnist",
+], async (realData) => {
   for (const split of ["train", "test"] as const) {
     const e = MNIST_EXPECTED[split];
     const ds = await loadDataset("mnist", split, {
-      dataDir: SHARED_DATA,
+      dataDir: realData,
       cacheDir: "/nonexistent",
       download: false,
     });
@@ -80,21 +84,30 @@ Deno.test("loadDataset() reads the real MNIST files: counts, label histograms, p
 });
 
 Deno.test("loadDataset() reads ungzipped MNIST in torchvision's MNIST/raw layout via BNN_DATA_DIR", async () => {
+  // MNIST-format files written by the tests (see tests/_fixtures/synthetic_mnist.ts), read back
+  // by hand: labels from byte 8, pixels from byte 16 of the IDX files.
+  const source = `${await syntheticMnistDir()}/mnist`;
+  const labels = (await Deno.readFile(`${source}/t10k-labels-idx1-ubyte`)).subarray(8);
+  const images = (await Deno.readFile(`${source}/t10k-images-idx3-ubyte`)).subarray(16);
   await withTempDir(async (dir) => {
     await Deno.mkdir(`${dir}/MNIST/raw`, { recursive: true });
     for (const f of ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]) {
-      const gz = await Deno.readFile(path.join(SHARED_DATA, "mnist", `${f}.gz`));
-      const raw = await new Response(
-        new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip")),
-      ).bytes();
-      await Deno.writeFile(`${dir}/MNIST/raw/${f}`, raw);
+      await Deno.copyFile(`${source}/${f}`, `${dir}/MNIST/raw/${f}`);
     }
     const saved = Deno.env.get("BNN_DATA_DIR");
     Deno.env.set("BNN_DATA_DIR", dir);
     try {
       const ds = await loadDataset("mnist", "test", { cacheDir: `${dir}/cache`, download: false });
-      assert.deepEqual(histogram(ds.labels, 10), MNIST_EXPECTED.test.histogram);
-      assert.deepEqual(pixel(ds, 2345, 15, 13), [148]);
+      assert.equal(ds.count, 10000);
+      assert.deepEqual(histogram(ds.labels, 10), histogram(labels, 10));
+      assert.deepEqual([...ds.labels.subarray(9990)], [...labels.subarray(9990)]);
+      for (const [n, y, x] of [[0, 14, 14], [2345, 15, 13], [9999, 10, 20]]) {
+        assert.deepEqual(pixel(ds, n, y, x), [images[n * 784 + y * 28 + x]]);
+      }
+      assert.equal(
+        imageSum(ds, 2345),
+        images.subarray(2345 * 784, 2346 * 784).reduce((a, v) => a + v),
+      );
     } finally {
       if (saved === undefined) Deno.env.delete("BNN_DATA_DIR");
       else Deno.env.set("BNN_DATA_DIR", saved);
@@ -102,9 +115,11 @@ Deno.test("loadDataset() reads ungzipped MNIST in torchvision's MNIST/raw layout
   });
 });
 
-Deno.test("loadDataset() reads the real CIFAR-10 (.bin.xz, cached), NHWC", async (t) => {
+realDataTest("loadDataset() reads the real CIFAR-10 (.bin.xz, cached), NHWC", [
+  "cifar10",
+], async (realData, t) => {
   await withTempDir(async (cache) => {
-    const opts = { dataDir: SHARED_DATA, cacheDir: cache, download: false };
+    const opts = { dataDir: realData, cacheDir: cache, download: false };
     await t.step("test split", async () => {
       const ds = await loadDataset("cifar10", "test", opts);
       assert.deepEqual([ds.count, ds.height, ds.width, ds.channels, ds.numClasses], [

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { md5File } from "../../../train/data/md5.ts";
 import { DATASETS } from "../../../train/data/datasets.ts";
-import { SHARED_DATA, withTempDir } from "./_fixtures.ts";
+import { withTempDir } from "./_fixtures.ts";
+import { realDataTest } from "../../_fixtures/real_data.ts";
 
 Deno.test("md5File() gives the RFC 1321 test digests", async () => {
   await withTempDir(async (dir) => {
@@ -18,8 +19,12 @@ Deno.test("md5File() gives the RFC 1321 test digests", async () => {
   });
 });
 
-Deno.test("md5File() of the real MNIST files matches DATASETS.mnist.md5", async () => {
-  for (const f of [...DATASETS.mnist.files.train, ...DATASETS.mnist.files.test]) {
-    assert.equal(await md5File(path.join(SHARED_DATA, "mnist", f)), DATASETS.mnist.md5[f], f);
-  }
-});
+realDataTest(
+  "md5File() of the real MNIST files matches DATASETS.mnist.md5",
+  ["mnist"],
+  async (dir) => {
+    for (const f of [...DATASETS.mnist.files.train, ...DATASETS.mnist.files.test]) {
+      assert.equal(await md5File(path.join(dir, "mnist", f)), DATASETS.mnist.md5[f], f);
+    }
+  },
+);

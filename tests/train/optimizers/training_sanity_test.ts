@@ -1,13 +1,14 @@
 /**
- * End-to-end sanity: a small BinaryNet MLP on 500 real MNIST training images
+ * End-to-end sanity: a small BinaryNet MLP on 500 MNIST training images (the real ones when the
+ * machine has them, else the stand-in of tests/_fixtures/synthetic_mnist.ts)
  * learns with each optimizer (loss falls, the ±1 mode classifies the images) and
  * leaks no tensors per step.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
-import { gunzipSync } from "node:zlib";
 import { initBackend } from "../../../train/backend/mod.ts";
+import { loadDataset } from "../../../train/data/load_dataset.ts";
 import { BinaryNet } from "../../../train/models/binary_net.ts";
 import type { ModelSpec } from "../../../train/models/spec.ts";
 import {
@@ -16,22 +17,19 @@ import {
   type OptimizerOptions,
 } from "../../../train/optimizers/optimizer.ts";
 import { Rng } from "../../../train/random.ts";
+import { mnistDataDir } from "../../_fixtures/synthetic_mnist.ts";
 
 await initBackend("wasm");
 
-const DATA = new URL("../../../../shared/data/mnist/", import.meta.url);
 const COUNT = 500, BATCH = 100;
 
-/** The first `n` MNIST training images, normalised with (0.1307, 0.3081), and labels (IDX format). */
-function loadMnist(n: number): { x: Float32Array; y: Int32Array } {
-  const images = gunzipSync(Deno.readFileSync(new URL("train-images-idx3-ubyte.gz", DATA)));
-  const labels = gunzipSync(Deno.readFileSync(new URL("train-labels-idx1-ubyte.gz", DATA)));
-  const view = new DataView(images.buffer, images.byteOffset);
-  assert.equal(view.getUint32(0), 0x803);
-  assert.equal(new DataView(labels.buffer, labels.byteOffset).getUint32(0), 0x801);
+/** The first `n` MNIST training images, normalised with (0.1307, 0.3081), and labels. */
+async function loadMnist(n: number): Promise<{ x: Float32Array; y: Int32Array }> {
+  const opts = { dataDir: await mnistDataDir(), download: false };
+  const { images, labels } = await loadDataset("mnist", "train", opts);
   const x = new Float32Array(n * 784);
-  for (let i = 0; i < x.length; i++) x[i] = (images[16 + i] / 255 - 0.1307) / 0.3081;
-  return { x, y: Int32Array.from(labels.subarray(8, 8 + n)) };
+  for (let i = 0; i < x.length; i++) x[i] = (images[i] / 255 - 0.1307) / 0.3081;
+  return { x, y: Int32Array.from(labels.subarray(0, n)) };
 }
 
 const SPEC: ModelSpec = {
@@ -49,7 +47,7 @@ const SPEC: ModelSpec = {
   ],
 };
 
-const { x: X, y: Y } = loadMnist(COUNT);
+const { x: X, y: Y } = await loadMnist(COUNT);
 
 const CASES: [OptimizerKind, OptimizerOptions][] = [
   ["bayesbinn", { lr_init: 1e-4, temperature: 1e-10, mc_steps: 1, train_set_size: COUNT }],
