@@ -1,12 +1,17 @@
 /**
  * The test command: format, lint and type checks (the README's code included),
  * then every test and every JSDoc example, ending with one line
- * `N passed, N failed` (Deno's own summary has another form). Exits non-zero
- * when any check or test fails.
+ * `N passed, N failed` — `N passed, N failed, N skipped` when some tests were
+ * skipped, listed by name above it (tests that need files this machine lacks,
+ * such as the real datasets in `../shared/data`). Deno's own summary has another
+ * form. Exits non-zero when any check or test fails.
  *
- * Usage: `deno task test [extra deno test args]`
+ * Usage: `deno task test [--tests-only] [extra deno test args]` (`--tests-only`
+ * leaves out the format, lint and type checks).
  * @module
  */
+
+import { ensureNativeBuilt } from "../train/backend/build_native.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -22,47 +27,90 @@ async function run(label: string, args: string[]): Promise<boolean> {
   return code === 0;
 }
 
+/** What a JUnit report says: counts, and the names of the skipped cases. */
+export interface JunitCounts {
+  passed: number;
+  failed: number;
+  skipped: string[];
+}
+
 /**
  * Counts the `<testcase>` elements of a JUnit report (Deno's `--junit-path`) that
- * passed and that failed; skipped cases count as neither.
+ * passed and that failed, and names the skipped ones (`file: test name`).
  *
  * @example Usage
  * ```ts
  * import { countJunit } from "./run.ts";
- * const xml = '<testcase name="a"></testcase><testcase name="b"><failure/></testcase>';
- * const { passed, failed } = countJunit(xml);
- * if (passed !== 1 || failed !== 1) throw new Error("miscounted");
+ * const xml = '<testcase name="a"></testcase><testcase name="b"><failure/></testcase>' +
+ *   '<testcase name="c &amp; d" classname="./x_test.ts"><skipped/></testcase>';
+ * const { passed, failed, skipped } = countJunit(xml);
+ * if (passed !== 1 || failed !== 1 || skipped.join() !== "./x_test.ts: c & d") throw new Error();
  * ```
  */
-export function countJunit(xml: string): { passed: number; failed: number } {
-  let passed = 0;
-  let failed = 0;
-  for (const m of xml.matchAll(/<testcase\b[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)) {
-    const body = m[2] ?? "";
-    if (/<(failure|error)\b/.test(body)) failed++;
-    else if (!/<skipped\b/.test(body)) passed++;
+export function countJunit(xml: string): JunitCounts {
+  const counts: JunitCounts = { passed: 0, failed: 0, skipped: [] };
+  for (const m of xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)) {
+    const body = m[3] ?? "";
+    if (/<(failure|error)\b/.test(body)) counts.failed++;
+    else if (/<skipped\b/.test(body)) counts.skipped.push(caseName(m[1]));
+    else counts.passed++;
   }
-  return { passed, failed };
+  return counts;
+}
+
+/** `classname: name` of a `<testcase>`'s attributes, XML entities decoded. */
+function caseName(attributes: string): string {
+  const attr = (key: string) => {
+    const raw = attributes.match(new RegExp(`\\b${key}="([^"]*)"`))?.[1] ?? "";
+    return raw.replace(
+      /&(lt|gt|quot|apos|amp);/g,
+      (_, e: string) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[e]!,
+    );
+  };
+  const file = attr("classname");
+  return file === "" ? attr("name") : `${file}: ${attr("name")}`;
+}
+
+/**
+ * The closing line: `N passed, N failed`, and `, N skipped` when some were.
+ *
+ * @example Usage
+ * ```ts
+ * import { summaryLine } from "./run.ts";
+ * if (summaryLine({ passed: 3, failed: 0, skipped: ["a"] }) !== "3 passed, 0 failed, 1 skipped") {
+ *   throw new Error();
+ * }
+ * ```
+ */
+export function summaryLine(c: JunitCounts): string {
+  const skipped = c.skipped.length > 0 ? `, ${c.skipped.length} skipped` : "";
+  return `${c.passed} passed, ${c.failed} failed${skipped}`;
 }
 
 if (import.meta.main) {
   const junit = `${await Deno.makeTempDir({ prefix: "bnn-junit-" })}/junit.xml`;
-  const checksOk = (await run("fmt", ["fmt", "--check"])) &&
+  const testsOnly = Deno.args.includes("--tests-only");
+  const extra = Deno.args.filter((a) => a !== "--tests-only");
+  const checksOk = testsOnly || (
+    (await run("fmt", ["fmt", "--check"])) &&
     (await run("lint", ["lint"])) &&
     (await run("check", ["check", "."])) &&
-    (await run("check README", ["check", "--doc-only", "README.md"]));
+    (await run("check README", ["check", "--doc-only", "README.md"]))
+  );
+  // the tests' child processes may not build them (no --allow-run): a fresh clone builds them here
+  await ensureNativeBuilt();
   const testsOk = await run("test", [
     "test",
     "-A",
     `--junit-path=${junit}`,
     "--doc",
-    ...Deno.args,
+    ...extra,
     "tests/",
     "train/",
     "export/",
     "mod.ts",
   ]);
-  let counts = { passed: 0, failed: 0 };
+  let counts: JunitCounts = { passed: 0, failed: 0, skipped: [] };
   try {
     counts = countJunit(await Deno.readTextFile(junit));
   } catch {
@@ -70,6 +118,10 @@ if (import.meta.main) {
   }
   if (!checksOk) counts.failed++;
   if (!testsOk && counts.failed === 0) counts.failed++;
-  console.log(`${counts.passed} passed, ${counts.failed} failed`);
+  if (counts.skipped.length > 0) {
+    console.log(`\nskipped (${counts.skipped.length}):`);
+    for (const name of counts.skipped) console.log(`  ${name}`);
+  }
+  console.log(summaryLine(counts));
   Deno.exit(checksOk && testsOk ? 0 : 1);
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { countJunit } from "./run.ts";
+import { countJunit, summaryLine } from "./run.ts";
 
 // The shape of Deno 2.9's --junit-path report: steps are test cases of their own.
 const REPORT = `<?xml version="1.0" encoding="UTF-8"?>
@@ -17,20 +17,35 @@ const REPORT = `<?xml version="1.0" encoding="UTF-8"?>
         </testcase>
         <testcase name="steps &gt; s1" classname="./a_test.ts" time="0.000" line="4" col="43">
         </testcase>
+        <testcase name="steps &gt; s2 [needs x]" classname="./a_test.ts" time="0.000" line="4" col="60">
+            <skipped/>
+        </testcase>
     </testsuite>
 </testsuites>`;
 
-Deno.test("countJunit() counts passed and failed cases, not skipped ones", () => {
-  assert.deepEqual(countJunit(REPORT), { passed: 3, failed: 1 });
+Deno.test("countJunit() counts passed and failed cases and names the skipped ones", () => {
+  assert.deepEqual(countJunit(REPORT), {
+    passed: 3,
+    failed: 1,
+    skipped: ["./a_test.ts: ignored", "./a_test.ts: steps > s2 [needs x]"],
+  });
+});
+
+Deno.test("summaryLine() adds the skipped count only when some were skipped", () => {
+  assert.equal(summaryLine({ passed: 3, failed: 1, skipped: [] }), "3 passed, 1 failed");
+  assert.equal(
+    summaryLine({ passed: 3, failed: 0, skipped: ["a", "b"] }),
+    "3 passed, 0 failed, 2 skipped",
+  );
 });
 
 Deno.test("countJunit() counts self-closing cases and errors", () => {
   assert.deepEqual(
     countJunit('<testcase name="a"/><testcase name="b"><error message="x"/></testcase>'),
-    { passed: 1, failed: 1 },
+    { passed: 1, failed: 1, skipped: [] },
   );
 });
 
 Deno.test("countJunit() finds nothing in an empty report", () => {
-  assert.deepEqual(countJunit("<testsuites></testsuites>"), { passed: 0, failed: 0 });
+  assert.deepEqual(countJunit("<testsuites></testsuites>"), { passed: 0, failed: 0, skipped: [] });
 });

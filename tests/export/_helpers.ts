@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import * as ort from "onnxruntime-node";
+import { ort } from "../../export/ort.ts";
 import { initBackend } from "../../train/backend/mod.ts";
 import { BinaryNet } from "../../train/models/binary_net.ts";
 import type { ModelSpec } from "../../train/models/spec.ts";
@@ -159,8 +159,7 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 const PY = "/usr/bin/python3";
 
-/** Whether Debian's python3 has the onnx package. */
-export async function hasPythonOnnx(): Promise<boolean> {
+async function hasPythonOnnx(): Promise<boolean> {
   try {
     const r = await new Deno.Command(PY, {
       args: ["-c", "import onnx"],
@@ -173,16 +172,24 @@ export async function hasPythonOnnx(): Promise<boolean> {
   }
 }
 
+/** Whether Debian's python3 has the onnx package (checked once). */
+export const HAS_PYTHON_ONNX: boolean = await hasPythonOnnx();
+
 /**
- * Runs `onnx.checker.check_model(onnx.load(p), full_check=True)` on each file. Returns
- * false (and prints why) when python3-onnx is missing; throws with the checker's message
- * when a model is invalid.
+ * Runs `onnx.checker.check_model(onnx.load(p), full_check=True)` on each file, as a step of
+ * the test `t` that is skipped visibly when python3-onnx is missing; the step fails with the
+ * checker's message when a model is invalid.
  */
-export async function checkWithOnnx(paths: string[]): Promise<boolean> {
-  if (!(await hasPythonOnnx())) {
-    console.warn(`SKIPPED onnx.checker: ${PY} has no onnx module (apt-get install python3-onnx)`);
-    return false;
-  }
+export async function checkWithOnnx(t: Deno.TestContext, paths: string[]): Promise<void> {
+  await t.step({
+    name: "onnx.checker.check_model(full_check=True)" +
+      (HAS_PYTHON_ONNX ? "" : ` [needs python3-onnx for ${PY}]`),
+    ignore: !HAS_PYTHON_ONNX,
+    fn: () => runOnnxChecker(paths),
+  });
+}
+
+async function runOnnxChecker(paths: string[]): Promise<void> {
   const script = "import onnx, sys\nfor p in sys.argv[1:]:\n" +
     "    m = onnx.load(p)\n    onnx.checker.check_model(m, full_check=True)\n" +
     "    assert m.opset_import[0].version == 17 and m.ir_version == 8, p\n" +
@@ -193,5 +200,4 @@ export async function checkWithOnnx(paths: string[]): Promise<boolean> {
     stderr: "piped",
   }).output();
   if (!r.success) throw new Error(`onnx.checker failed: ${new TextDecoder().decode(r.stderr)}`);
-  return true;
 }

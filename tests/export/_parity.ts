@@ -36,6 +36,7 @@ export interface ParitySizes {
  * and runs python3-onnx's checker on both files; returns the file sizes.
  */
 export async function parityCase(
+  t: Deno.TestContext,
   opts: BuildSpecOptions,
   kind: OptimizerKind,
   batch: number,
@@ -96,7 +97,7 @@ export async function parityCase(
         assert.ok(Math.abs(s - 1) < 1e-5, `${what}: probabilities sum to ${s}`);
       }
     }
-    await checkWithOnnx(paths);
+    await checkWithOnnx(t, paths);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

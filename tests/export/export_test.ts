@@ -17,7 +17,7 @@ function cli(args: string[]): Promise<CliResult> {
   return runCliScript("export/main.ts", ["--allow-read", "--allow-write", "--allow-env"], args);
 }
 
-Deno.test("exportModel() freezes a run's mode weights and BN state: ORT equals the trainer's model", async () => {
+Deno.test("exportModel() freezes a run's mode weights and BN state: ORT equals the trainer's model", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "bnn_export_" });
   const run = await syntheticRun(dir, "bayesbinn", MLP);
   try {
@@ -62,7 +62,7 @@ Deno.test("exportModel() freezes a run's mode weights and BN state: ORT equals t
       );
     }
     tf.dispose([...w, logits]);
-    await checkWithOnnx([packed.path, float.path]);
+    await checkWithOnnx(t, [packed.path, float.path]);
   } finally {
     run.model.optimizer.dispose();
     run.model.net.dispose();
@@ -70,7 +70,7 @@ Deno.test("exportModel() freezes a run's mode weights and BN state: ORT equals t
   }
 });
 
-Deno.test("exportModel() with samples K equals the average of the K single-sample exports' probabilities", async () => {
+Deno.test("exportModel() with samples K equals the average of the K single-sample exports' probabilities", async (t) => {
   const dir = await Deno.makeTempDir({ prefix: "bnn_export_" });
   const run = await syntheticRun(dir, "bayesbinn", MLP);
   try {
@@ -119,7 +119,7 @@ Deno.test("exportModel() with samples K equals the average of the K single-sampl
       maxAbsDiff(got.logits, mean.map(Math.log)) < 1e-5,
       "logits = log of the mean probability",
     );
-    await checkWithOnnx([multi.path]);
+    await checkWithOnnx(t, [multi.path]);
   } finally {
     run.model.optimizer.dispose();
     run.model.net.dispose();

@@ -10,8 +10,8 @@ const CASES = [
 for (const opts of CASES) {
   for (const kind of ["bayesbinn", "ste"] as const) {
     const name = `${opts.model_architecture} (${opts.dataset})`;
-    Deno.test(`buildOnnxModel() matches BinaryNet for ${name} with ${kind} mode weights`, async () => {
-      const sizes = await parityCase({ ...opts }, kind, 2, 12);
+    Deno.test(`buildOnnxModel() matches BinaryNet for ${name} with ${kind} mode weights`, async (t) => {
+      const sizes = await parityCase(t, { ...opts }, kind, 2, 12);
       if (opts.model_architecture === "VGGBinaryConnect") {
         assert.ok(
           sizes.packed * 25 <= sizes.float,

@@ -11,8 +11,8 @@ const CASES = [
 for (const opts of CASES) {
   for (const kind of ["bayesbinn", "ste"] as const) {
     const name = `${opts.model_architecture}${"batch_affine" in opts ? " (affine BN)" : ""}`;
-    Deno.test(`buildOnnxModel() matches BinaryNet for ${name} with ${kind} mode weights`, async () => {
-      const sizes = await parityCase({ ...opts }, kind, 8, 11);
+    Deno.test(`buildOnnxModel() matches BinaryNet for ${name} with ${kind} mode weights`, async (t) => {
+      const sizes = await parityCase(t, { ...opts }, kind, 8, 11);
       if (opts.model_architecture === "BinaryConnect") {
         assert.ok(
           sizes.packed * 25 <= sizes.float,

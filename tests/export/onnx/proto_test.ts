@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { DataType, encodeModel, int64Bytes, ProtoWriter } from "../../../export/onnx/proto.ts";
-import { hasPythonOnnx } from "../_helpers.ts";
+import { HAS_PYTHON_ONNX } from "../_helpers.ts";
 
 Deno.test("ProtoWriter.varint() writes base-128 little-endian groups", () => {
   const cases: [number, number[]][] = [
@@ -40,11 +40,11 @@ Deno.test("int64Bytes() writes little-endian two's complement", () => {
   assert.deepEqual([...int64Bytes([-1, 2])], [...new Array(8).fill(255), 2, 0, 0, 0, 0, 0, 0, 0]);
 });
 
-Deno.test("encodeModel() output is read back field by field by python3-onnx", async () => {
-  if (!(await hasPythonOnnx())) {
-    console.warn("SKIPPED: /usr/bin/python3 has no onnx module (apt-get install python3-onnx)");
-    return;
-  }
+Deno.test({
+  name: "encodeModel() output is read back field by field by python3-onnx" +
+    (HAS_PYTHON_ONNX ? "" : " [needs python3-onnx for /usr/bin/python3]"),
+  ignore: !HAS_PYTHON_ONNX,
+}, async () => {
   const bytes = encodeModel({
     irVersion: 8,
     opsetVersion: 17,
