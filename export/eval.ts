@@ -20,7 +20,7 @@
  * @module
  */
 import path from "node:path";
-import * as ort from "onnxruntime-node";
+import { ort } from "./ort.ts";
 import { writeFileAtomic } from "../train/checkpoint.ts";
 import type { ImageDataset } from "../train/data/dataset.ts";
 import type { DatasetName } from "../train/data/datasets.ts";
