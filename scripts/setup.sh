@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # One-time setup of a machine for bnn (idempotent; needs root for apt):
 #   - Debian packages: OpenBLAS (the fast GEMM path, through Deno FFI), gcc (bnn's native
-#     kernels), xz (the stored CIFAR copies), python3-onnx (the ONNX checker the tests use);
+#     kernels), xz (the stored CIFAR copies), python3-onnx (the ONNX checker the tests use),
+#     librsvg2-bin (rsvg-convert, which renders the SVG plots in a test);
 #   - Deno 2.9.6 from npm, when it is missing;
 #   - the npm dependencies pinned in deno.lock, and bnn's native kernels (.cache/native/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libopenblas0-pthread gcc libc6-dev xz-utils python3-onnx)
+packages=(libopenblas0-pthread gcc libc6-dev xz-utils python3-onnx librsvg2-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

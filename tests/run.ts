@@ -36,7 +36,7 @@ export interface JunitCounts {
 
 /**
  * Counts the `<testcase>` elements of a JUnit report (Deno's `--junit-path`) that
- * passed and that failed, and names the skipped ones (`file: test name`).
+ * passed and that failed, and names the skipped ones.
  *
  * @example Usage
  * ```ts
@@ -44,7 +44,7 @@ export interface JunitCounts {
  * const xml = '<testcase name="a"></testcase><testcase name="b"><failure/></testcase>' +
  *   '<testcase name="c &amp; d" classname="./x_test.ts"><skipped/></testcase>';
  * const { passed, failed, skipped } = countJunit(xml);
- * if (passed !== 1 || failed !== 1 || skipped.join() !== "./x_test.ts: c & d") throw new Error();
+ * if (passed !== 1 || failed !== 1 || skipped.join() !== "c & d") throw new Error();
  * ```
  */
 export function countJunit(xml: string): JunitCounts {
@@ -58,17 +58,13 @@ export function countJunit(xml: string): JunitCounts {
   return counts;
 }
 
-/** `classname: name` of a `<testcase>`'s attributes, XML entities decoded. */
+/** The `name` of a `<testcase>`'s attributes, XML entities decoded. */
 function caseName(attributes: string): string {
-  const attr = (key: string) => {
-    const raw = attributes.match(new RegExp(`\\b${key}="([^"]*)"`))?.[1] ?? "";
-    return raw.replace(
-      /&(lt|gt|quot|apos|amp);/g,
-      (_, e: string) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[e]!,
-    );
-  };
-  const file = attr("classname");
-  return file === "" ? attr("name") : `${file}: ${attr("name")}`;
+  const raw = attributes.match(/\bname="([^"]*)"/)?.[1] ?? "";
+  return raw.replace(
+    /&(lt|gt|quot|apos|amp);/g,
+    (_, e: string) => ({ lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" })[e]!,
+  );
 }
 
 /**
