@@ -1,9 +1,10 @@
 /**
  * Training curves as a standalone SVG: the train, validation and test losses in one panel, the
- * train, validation and test accuracies in another, against the epoch (same color per split). Plain string building, no dependencies, so any
- * browser or `rsvg-convert` opens it.
+ * train, validation and test accuracies in another, against the epoch (same color per split).
+ * Built with the shared helpers of {@linkcode ./svg.ts}.
  * @module
  */
+import { escapeXml, px, svgDocument, svgElement } from "./svg.ts";
 
 /** The per-epoch numbers the plot reads (a subset of a `metrics.jsonl` row). */
 export interface CurvePoint {
@@ -33,6 +34,8 @@ interface Series {
 const W = 420;
 const H = 300;
 const M = { left: 56, right: 16, top: 48, bottom: 44 };
+/** Plot area width. */
+const PW = W - M.left - M.right;
 
 function niceTicks(lo: number, hi: number, count: number): number[] {
   if (!(hi > lo)) return [lo];
@@ -50,18 +53,15 @@ function fmt(v: number): string {
   return Number(v.toPrecision(4)).toString();
 }
 
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+/** The data ranges of a panel. */
+interface Ranges {
+  xLo: number;
+  xHi: number;
+  yLo: number;
+  yHi: number;
 }
 
-function panel(
-  x0: number,
-  title: string,
-  yLabel: string,
-  series: Series[],
-  yRange: [number, number] | null,
-  xLabel = "epoch",
-): string {
+function rangesOf(series: Series[], yRange: [number, number] | null): Ranges {
   const all = series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]);
   let xLo = Math.min(...xs), xHi = Math.max(...xs);
@@ -73,82 +73,125 @@ function panel(
     const pad = (yHi - yLo) * 0.05;
     (yLo -= pad), (yHi += pad);
   }
-  const pw = W - M.left - M.right;
-  // legend entries flow left to right in rows above the plot area (about 6 px per character at
-  // font size 10); each extra row moves the plot area down
+  return { xLo, xHi, yLo, yHi };
+}
+
+/**
+ * Legend slots `[x, row]`: entries flow left to right in rows above the plot area (about 6 px
+ * per character at font size 10); each extra row moves the plot area down.
+ */
+function legendSlots(series: Series[]): [number, number][] {
   const slots: [number, number][] = [];
   let lxAt = 0, row = 0;
   for (const s of series) {
-    const w = Math.min(pw, Math.max(80, 28 + 6 * s.label.length));
-    if (lxAt > 0 && lxAt + w > pw) (lxAt = 0), row++;
+    const w = Math.min(PW, Math.max(80, 28 + 6 * s.label.length));
+    if (lxAt > 0 && lxAt + w > PW) (lxAt = 0), row++;
     slots.push([lxAt, row]);
     lxAt += w;
   }
-  const top = M.top + 14 * row;
+  return slots;
+}
+
+/** A panel's plot area: left edge, top, height, data ranges and data → pixel maps. */
+interface Frame extends Ranges {
+  x0: number;
+  top: number;
+  ph: number;
+  sx: (x: number) => number;
+  sy: (y: number) => number;
+}
+
+function frameOf(x0: number, r: Ranges, legendRows: number): Frame {
+  const top = M.top + 14 * legendRows;
   const ph = H - top - M.bottom;
-  const sx = (x: number) => x0 + M.left + ((x - xLo) / (xHi - xLo)) * pw;
-  const sy = (y: number) => top + (1 - (y - yLo) / (yHi - yLo)) * ph;
+  const sx = (x: number) => x0 + M.left + ((x - r.xLo) / (r.xHi - r.xLo)) * PW;
+  const sy = (y: number) => top + (1 - (y - r.yLo) / (r.yHi - r.yLo)) * ph;
+  return { ...r, x0, top, ph, sx, sy };
+}
+
+/** Grid lines and tick labels: about 5 (at least 4) on the y axis, integer epochs on x. */
+function ticks(f: Frame): string[] {
+  const { x0, top, ph } = f;
   const out: string[] = [];
-  out.push(
-    `<text x="${x0 + W / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${
-      esc(title)
-    }</text>`,
-  );
-  out.push(
-    `<rect x="${x0 + M.left}" y="${top}" width="${pw}" height="${ph}" fill="none" stroke="#888"/>`,
-  );
-  let yTicks = niceTicks(yLo, yHi, 5);
-  if (yTicks.length < 4) yTicks = niceTicks(yLo, yHi, 10);
+  let yTicks = niceTicks(f.yLo, f.yHi, 5);
+  if (yTicks.length < 4) yTicks = niceTicks(f.yLo, f.yHi, 10);
   for (const t of yTicks) {
-    const y = sy(t).toFixed(1);
+    const y = px(f.sy(t));
+    const label = { "text-anchor": "end", "dominant-baseline": "middle", "font-size": 10 };
     out.push(
-      `<line x1="${x0 + M.left}" y1="${y}" x2="${x0 + M.left + pw}" y2="${y}" stroke="#eee"/>`,
-      `<text x="${
-        x0 + M.left - 4
-      }" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="10">${fmt(t)}</text>`,
+      svgElement("line", { x1: x0 + M.left, y1: y, x2: x0 + M.left + PW, y2: y, stroke: "#eee" }),
+      svgElement("text", { x: x0 + M.left - 4, y, ...label }, fmt(t)),
     );
   }
-  for (const t of niceTicks(xLo, xHi, 6).filter((t) => Number.isInteger(t))) {
-    const x = sx(t).toFixed(1);
-    out.push(
-      `<text x="${x}" y="${top + ph + 14}" text-anchor="middle" font-size="10">${t}</text>`,
-    );
+  for (const t of niceTicks(f.xLo, f.xHi, 6).filter((t) => Number.isInteger(t))) {
+    const label = { "text-anchor": "middle", "font-size": 10 };
+    out.push(svgElement("text", { x: px(f.sx(t)), y: top + ph + 14, ...label }, `${t}`));
   }
+  return out;
+}
+
+/** A panel's title, frame, ticks and axis labels. */
+function axes(f: Frame, title: string, xLabel: string, yLabel: string): string[] {
+  const { x0, top, ph } = f;
+  const bold = { "text-anchor": "middle", "font-size": 14, "font-weight": "bold" };
+  const label = { "text-anchor": "middle", "font-size": 11 };
+  const [lx, ly] = [x0 + 14, top + ph / 2];
+  return [
+    svgElement("text", { x: x0 + W / 2, y: 20, ...bold }, escapeXml(title)),
+    svgElement("rect", {
+      x: x0 + M.left,
+      y: top,
+      width: PW,
+      height: ph,
+      fill: "none",
+      stroke: "#888",
+    }),
+    ...ticks(f),
+    svgElement("text", { x: x0 + M.left + PW / 2, y: H - 8, ...label }, escapeXml(xLabel)),
+    svgElement(
+      "text",
+      { x: lx, y: ly, ...label, transform: `rotate(-90 ${lx} ${ly})` },
+      escapeXml(yLabel),
+    ),
+  ];
+}
+
+/** A series' polyline and points, and its legend entry at `slot` above the plot area. */
+function curve(f: Frame, s: Series, slot: [number, number]): string[] {
+  const at = (p: [number, number]) => [px(f.sx(p[0])), px(f.sy(p[1]))];
+  const d = s.points.map((p, j) => `${j ? "L" : "M"}${at(p).join(",")}`).join(" ");
+  const stroke = { stroke: s.color, "stroke-width": 2 };
+  const out = [svgElement("path", { d, fill: "none", ...stroke })];
+  for (const p of s.points) {
+    const [cx, cy] = at(p);
+    out.push(svgElement("circle", { cx, cy, r: 2.5, fill: s.color }));
+  }
+  // legend in a row above the plot area, clear of the curves
+  const ly = M.top - 10 + 14 * slot[1];
+  const lx = f.x0 + M.left + slot[0];
+  const label = { "dominant-baseline": "middle", "font-size": 10 };
   out.push(
-    `<text x="${x0 + M.left + pw / 2}" y="${H - 8}" text-anchor="middle" font-size="11">${
-      esc(xLabel)
-    }</text>`,
-    `<text x="${x0 + 14}" y="${
-      top + ph / 2
-    }" text-anchor="middle" font-size="11" transform="rotate(-90 ${x0 + 14} ${top + ph / 2})">${
-      esc(yLabel)
-    }</text>`,
+    svgElement("line", { x1: lx, y1: ly, x2: lx + 16, y2: ly, ...stroke }),
+    svgElement("text", { x: lx + 20, y: ly, ...label }, escapeXml(s.label)),
   );
+  return out;
+}
+
+/** One panel: axes, then each non-empty series with its legend entry. */
+function panel(
+  x0: number,
+  title: string,
+  yLabel: string,
+  series: Series[],
+  yRange: [number, number] | null,
+  xLabel = "epoch",
+): string {
+  const slots = legendSlots(series);
+  const legendRows = slots.at(-1)?.[1] ?? 0; // rows only grow: the last slot's row
+  const f = frameOf(x0, rangesOf(series, yRange), legendRows);
+  const out = axes(f, title, xLabel, yLabel);
   series.forEach((s, i) => {
-    if (s.points.length === 0) return;
-    const d = s.points.map((p, j) =>
-      `${j ? "L" : "M"}${sx(p[0]).toFixed(1)},${sy(p[1]).toFixed(1)}`
-    )
-      .join(" ");
-    out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
-    for (const p of s.points) {
-      out.push(
-        `<circle cx="${sx(p[0]).toFixed(1)}" cy="${
-          sy(p[1]).toFixed(1)
-        }" r="2.5" fill="${s.color}"/>`,
-      );
-    }
-    // legend in a row above the plot area, clear of the curves
-    const ly = M.top - 10 + 14 * slots[i]![1];
-    const lx = x0 + M.left + slots[i]![0];
-    out.push(
-      `<line x1="${lx}" y1="${ly}" x2="${
-        lx + 16
-      }" y2="${ly}" stroke="${s.color}" stroke-width="2"/>`,
-      `<text x="${lx + 20}" y="${ly}" dominant-baseline="middle" font-size="10">${
-        esc(s.label)
-      }</text>`,
-    );
+    if (s.points.length > 0) out.push(...curve(f, s, slots[i]!));
   });
   return out.join("\n");
 }
@@ -175,36 +218,7 @@ function panel(
  */
 export function plotCurves(points: CurvePoint[], title = ""): string {
   const tasks = points.some((p) => p.task !== undefined);
-  const row = new Map(points.map((p, i) => [p, i]));
-  const ep = (p: CurvePoint) => tasks ? row.get(p)! + 1 : p.epoch + 1;
-  const pick = (f: (p: CurvePoint) => number | null) =>
-    points.filter((p) => f(p) !== null && Number.isFinite(f(p))).map((
-      p,
-    ) => [ep(p), f(p)! * 100] as [number, number]);
-  const lossOf = (f: (p: CurvePoint) => number | null | undefined) =>
-    points.filter((p) => Number.isFinite(f(p))).map((p) => [ep(p), f(p)!] as [number, number]);
-  const loss: Series[] = [
-    { label: "train loss", color: "#1f77b4", points: lossOf((p) => p.train_loss) },
-    { label: "val loss", color: "#ff7f0e", points: lossOf((p) => p.val_loss) },
-    {
-      label: tasks ? "test loss (mean)" : "test loss",
-      color: "#2ca02c",
-      points: lossOf((p) => p.test_loss),
-    },
-  ].filter((s) => s.points.length > 0);
-  const acc: Series[] = [
-    { label: "train acc", color: "#1f77b4", points: pick((p) => p.train_acc) },
-    { label: "val acc", color: "#ff7f0e", points: pick((p) => p.val_acc) },
-    { label: tasks ? "test mean" : "test acc", color: "#2ca02c", points: pick((p) => p.test_acc) },
-    ...Array.from(
-      { length: Math.max(0, ...points.map((p) => p.test_acc_per_task?.length ?? 0)) },
-      (_, k) => ({
-        label: `task ${k + 1}`,
-        color: TASK_COLORS[k % TASK_COLORS.length]!,
-        points: pick((p) => p.test_acc_per_task?.[k] ?? null),
-      }),
-    ),
-  ].filter((s) => s.points.length > 0);
+  const { loss, acc } = curveSeries(points, tasks);
   const xLabel = tasks ? "epoch (all tasks, in order)" : "epoch";
   const accVals = acc.flatMap((s) => s.points.map((p) => p[1]));
   const accRange: [number, number] = accVals.length
@@ -214,19 +228,54 @@ export function plotCurves(points: CurvePoint[], title = ""): string {
     ]
     : [0, 100];
   const body = points.length === 0
-    ? `<text x="${W}" y="${H / 2}" text-anchor="middle" font-size="14">no finished epoch yet</text>`
+    ? svgElement(
+      "text",
+      { x: W, y: H / 2, "text-anchor": "middle", "font-size": 14 },
+      "no finished epoch yet",
+    )
     : panel(0, "loss", "cross-entropy", loss, null, xLabel) + "\n" +
       panel(W, "accuracy", "accuracy (%)", acc, accRange, xLabel);
-  return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${2 * W}" height="${H + 20}" viewBox="0 0 ${
-      2 * W
-    } ${H + 20}" font-family="sans-serif">`,
-    `<rect width="100%" height="100%" fill="white"/>`,
-    `<g transform="translate(0,20)">`,
-    body,
-    `</g>`,
-    `<text x="${W}" y="16" text-anchor="middle" font-size="13">${esc(title)}</text>`,
-    `</svg>`,
-    "",
-  ].join("\n");
+  return svgDocument(2 * W, H + 20, [
+    svgElement("rect", { width: "100%", height: "100%", fill: "white" }),
+    svgElement("g", { transform: "translate(0,20)" }, `\n${body}\n`),
+    svgElement("text", { x: W, y: 16, "text-anchor": "middle", "font-size": 13 }, escapeXml(title)),
+  ]);
+}
+
+/**
+ * The loss series (cross-entropy) and accuracy series (in %) of the rows, with the epoch
+ * 1-based (continual learning: the row number), each without its missing values.
+ */
+function curveSeries(points: CurvePoint[], tasks: boolean): { loss: Series[]; acc: Series[] } {
+  const row = new Map(points.map((p, i) => [p, i]));
+  const ep = (p: CurvePoint) => tasks ? row.get(p)! + 1 : p.epoch + 1;
+  const of = (f: (p: CurvePoint) => number | null | undefined, scale = 1) =>
+    points.filter((p) => Number.isFinite(f(p))).map((p) =>
+      [ep(p), f(p)! * scale] as [number, number]
+    );
+  const pct = (f: (p: CurvePoint) => number | null | undefined) => of(f, 100);
+  const loss: Series[] = [
+    { label: "train loss", color: "#1f77b4", points: of((p) => p.train_loss) },
+    { label: "val loss", color: "#ff7f0e", points: of((p) => p.val_loss) },
+    {
+      label: tasks ? "test loss (mean)" : "test loss",
+      color: "#2ca02c",
+      points: of((p) => p.test_loss),
+    },
+  ];
+  const acc: Series[] = [
+    { label: "train acc", color: "#1f77b4", points: pct((p) => p.train_acc) },
+    { label: "val acc", color: "#ff7f0e", points: pct((p) => p.val_acc) },
+    { label: tasks ? "test mean" : "test acc", color: "#2ca02c", points: pct((p) => p.test_acc) },
+    ...Array.from(
+      { length: Math.max(0, ...points.map((p) => p.test_acc_per_task?.length ?? 0)) },
+      (_, k) => ({
+        label: `task ${k + 1}`,
+        color: TASK_COLORS[k % TASK_COLORS.length]!,
+        points: pct((p) => p.test_acc_per_task?.[k]),
+      }),
+    ),
+  ];
+  const present = (s: Series) => s.points.length > 0;
+  return { loss: loss.filter(present), acc: acc.filter(present) };
 }

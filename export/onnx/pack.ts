@@ -3,7 +3,7 @@
  * `7 − (i mod 8)` of byte `⌊i/8⌋` (most significant bit first, as numpy's
  * `packbits`): bit 1 ⇔ w = +1, bit 0 ⇔ w = −1. The trailing bits of the last byte
  * are 0. The ONNX graph undoes this with standard opset-17 arithmetic
- * ({@linkcode ./graph.ts}): bit_k(b) = ⌊b / 2^(7−k)⌋ mod 2, w = 2·bit − 1.
+ * ({@linkcode ./_weight_set.ts}): bit_k(b) = ⌊b / 2^(7−k)⌋ mod 2, w = 2·bit − 1.
  * @module
  */
 

@@ -1,5 +1,5 @@
 /**
- * Shape inference over a {@linkcode ModelSpec}: the per-example output shape of
+ * Shape inference over a {@linkcode ModelSpec}: the per-example input and output shapes of
  * every layer and the shapes of the binary kernels, with the spec checked for
  * consistency on the way (one walk, shared by the network, the summary and the
  * exporter).
@@ -143,6 +143,27 @@ export function layerOutputShapes(spec: ModelSpec): ExampleShape[] {
     );
   }
   return out;
+}
+
+/**
+ * The input shape (without the batch dimension) of every layer of `spec`: the spec's
+ * `inputShape` for the first, the previous layer's output for the others.
+ *
+ * @throws {RangeError} If a layer does not fit its input (as {@linkcode layerOutputShapes}).
+ *
+ * @example Usage
+ * ```ts
+ * import { layerInputShapes } from "./shapes.ts";
+ * const shapes = layerInputShapes({
+ *   architecture: "tiny", inputShape: [2, 2, 1], numClasses: 3,
+ *   layers: [{ type: "flatten" }, { type: "dense", inputs: 4, units: 3 }],
+ * });
+ * if (shapes[0].join() !== "2,2,1" || shapes[1].join() !== "4") throw new Error();
+ * ```
+ */
+export function layerInputShapes(spec: ModelSpec): ExampleShape[] {
+  const outputs = layerOutputShapes(spec);
+  return [[...spec.inputShape], ...outputs.slice(0, -1)];
 }
 
 /**
