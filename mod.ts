@@ -8,14 +8,15 @@
  *
  * @example Usage
  * ```ts ignore
- * import { BinaryNet, buildSpec, createOptimizer, initBackend, loadDataset, Model, Rng } from "./mod.ts";
+ * import { BinaryNet, buildSpec, createOptimizer, initBackend, loadDataset, Model, resolveConfig, Rng } from "./mod.ts";
  *
  * await initBackend();
  * const train = await loadDataset("mnist", "train", { dataDir: "../shared/data/mnist" });
- * const net = new BinaryNet(buildSpec({ model_architecture: "BinaryConnect", dataset: "mnist" }));
- * const optimizer = createOptimizer("bayesbinn", { train_set_size: 60000 }, net.binaryShapes, new Rng(1, "optimizer"), net.realParams);
+ * const config = resolveConfig("bayesbinn", undefined, {}); // the paper's MNIST setup
+ * const net = new BinaryNet(buildSpec(config));
+ * const optimizer = createOptimizer(config.optimizer, { ...config, train_set_size: train.count }, net.binaryShapes, new Rng(config.seed, "optimizer"), net.realParams);
  * const model = new Model(net, optimizer);
- * await model.fit(train, { epochs: 1, batchSize: 100, lrInit: 1e-4, lrFinal: 1e-16, seed: 1 });
+ * await model.fit(train, { epochs: 1, batchSize: config.batch_size, lrInit: config.lr_init, lrFinal: config.lr_final, seed: config.seed });
  * ```
  * @module
  */

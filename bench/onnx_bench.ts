@@ -15,7 +15,8 @@ import { batchNormsFromState, freezeWeights } from "../export/freeze.ts";
 import { initBackend } from "../train/backend/mod.ts";
 import { buildSpec } from "../train/models/architectures.ts";
 import { BinaryNet } from "../train/models/binary_net.ts";
-import { createOptimizer } from "../train/optimizers/optimizer.ts";
+import { resolveConfig } from "../train/config.ts";
+import { createOptimizer } from "../train/optimizers/create_optimizer.ts";
 import { Rng } from "../train/random.ts";
 import { peakRssMiB } from "./_proc.ts";
 
@@ -39,9 +40,10 @@ const spec = buildSpec(
   },
 );
 const net = new BinaryNet(spec);
+const config = resolveConfig("bayesbinn", undefined, { dataset: mlp ? "mnist" : "cifar10" });
 const optimizer = createOptimizer(
-  "bayesbinn",
-  { train_set_size: 1 },
+  config.optimizer,
+  { ...config, train_set_size: 1 },
   net.binaryShapes,
   new Rng(1, "optimizer"),
   net.realParams,

@@ -6,8 +6,9 @@
  * tensors leaked per step).
  *
  * Data: random images (uint8) and labels, as many as the timed steps need; the optimizers get
- * the paper's settings (BayesBiNN τ = 1e-10, S = 1, N = 54,000 MNIST / 450,000 CIFAR; STE Adam
- * with both clamps at 1). Run by bench/main.ts; usable alone:
+ * the paper's settings, the config defaults for the dataset (BayesBiNN τ = 1e-10, S = 1,
+ * N = 54,000 MNIST / 45,000 × 10 CIFAR; STE Adam with both clamps at 1). Run by bench/main.ts;
+ * usable alone:
  *   deno run --allow-read --allow-ffi --allow-env bench/tfjs_bench.ts --backend blas --model mlp
  * @module
  */
@@ -17,7 +18,9 @@ import { activeBackend, type BackendName, initBackend } from "../train/backend/m
 import type { ImageDataset } from "../train/data/dataset.ts";
 import { buildSpec } from "../train/models/architectures.ts";
 import { BinaryNet } from "../train/models/binary_net.ts";
-import { createOptimizer, type OptimizerKind } from "../train/optimizers/optimizer.ts";
+import { type Config, resolveConfig } from "../train/config.ts";
+import { createOptimizer } from "../train/optimizers/create_optimizer.ts";
+import type { OptimizerKind } from "../train/optimizers/optimizer_kind.ts";
 import { Rng } from "../train/random.ts";
 import { Model } from "../train/trainer.ts";
 import { median, peakRssMiB } from "./_proc.ts";
@@ -68,14 +71,21 @@ function randomDataset(count: number, seed: number): ImageDataset {
 
 const train = randomDataset(batch * (warmup + steps), 1);
 
+/** The paper's training-split size N (before trainset_scale) for the benchmarked dataset. */
+const trainSetSize = mlp ? 54000 : 45000;
+
+/** The paper's config for `kind` on the benchmarked dataset (the schema's defaults). */
+function paperConfig(kind: OptimizerKind): Config {
+  return resolveConfig(kind, undefined, { dataset: mlp ? "mnist" : "cifar10" });
+}
+
 /** Median ms per `Model.fit` step (after `warmup` steps) and tensors leaked per step. */
 async function timeFit(kind: OptimizerKind): Promise<{ ms: number; leaked: number }> {
+  const config = paperConfig(kind);
   const net = new BinaryNet(spec);
   const optimizer = createOptimizer(
-    kind,
-    kind === "bayesbinn"
-      ? { temperature: 1e-10, mc_steps: 1, train_set_size: mlp ? 54000 : 450000 }
-      : { grad_clip_value: 1, weight_clip_value: 1 },
+    config.optimizer,
+    { ...config, train_set_size: trainSetSize },
     net.binaryShapes,
     new Rng(1, "optimizer"),
     net.realParams,
@@ -87,8 +97,8 @@ async function timeFit(kind: OptimizerKind): Promise<{ ms: number; leaked: numbe
   await model.fit(train, {
     epochs: 1,
     batchSize: batch,
-    lrInit: kind === "ste" ? 1e-2 : mlp ? 1e-4 : 3e-4,
-    lrFinal: 1e-16,
+    lrInit: config.lr_init,
+    lrFinal: config.lr_final,
     seed: 1,
     callbacks: [{
       onEpochBegin: () => {
@@ -112,7 +122,14 @@ const ste = await timeFit("ste");
 
 // tfjs evaluation: the mode weights through the network in eval mode (Model.predict).
 const net = new BinaryNet(spec);
-const optimizer = createOptimizer("ste", {}, net.binaryShapes, new Rng(2, "optimizer"), []);
+const steConfig = paperConfig("ste");
+const optimizer = createOptimizer(
+  steConfig.optimizer,
+  { ...steConfig, train_set_size: trainSetSize },
+  net.binaryShapes,
+  new Rng(2, "optimizer"),
+  [],
+);
 const model = new Model(net, optimizer);
 const evalData = randomDataset(evalBatch, 2);
 const xEval = tf.tensor4d(

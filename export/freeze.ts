@@ -8,7 +8,7 @@
  */
 import type * as tf from "@tensorflow/tfjs";
 import type { ModelSpec } from "../train/models/spec.ts";
-import type { BinaryOptimizer } from "../train/optimizers/optimizer.ts";
+import type { BinaryOptimizer } from "../train/optimizers/binary_optimizer.ts";
 import type { Rng } from "../train/random.ts";
 import type { FrozenBatchNorm } from "./onnx/graph.ts";
 import { ExportError } from "./export_error.ts";
@@ -74,9 +74,10 @@ function toArrays(ts: tf.Tensor[]): Float32Array[] {
  * @example Usage
  * ```ts
  * import { freezeWeights } from "./freeze.ts";
- * import { createOptimizer } from "../train/optimizers/optimizer.ts";
+ * import { createOptimizer } from "../train/optimizers/create_optimizer.ts";
  * import { Rng } from "../train/random.ts";
- * const opt = createOptimizer("ste", {}, [[2, 2]], new Rng(1, "optimizer"), []);
+ * const steOptions = { lr_init: 0.01, grad_clip_value: 1, weight_clip_value: 1 };
+ * const opt = createOptimizer("ste", steOptions, [[2, 2]], new Rng(1, "optimizer"), []);
  * const [mode] = freezeWeights(opt);
  * if (!mode[0].every((w) => w === 1 || w === -1)) throw new Error("not ±1");
  * opt.dispose();

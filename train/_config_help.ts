@@ -13,9 +13,12 @@ import {
   type DefaultContext,
   type Optimizer,
 } from "./_config_keys.ts";
+import { OPTIMIZER_KINDS } from "./optimizers/optimizer_kind.ts";
 
 const KEY_ORDER = Object.keys(CONFIG_KEYS) as ConfigKey[];
 const DATASETS: readonly DatasetName[] = ["mnist", "cifar10", "cifar100"];
+const QUOTED_KINDS = OPTIMIZER_KINDS.map((k) => JSON.stringify(k));
+const TRAIN_TASKS = OPTIMIZER_KINDS.map((k) => `train:${k}`).join(" / ");
 
 /** Default of `key` per dataset (each with its default architecture), grouped by value. */
 function defaultText(key: ConfigKey, optimizer: Optimizer | undefined): string {
@@ -79,14 +82,18 @@ export function configHelp(optimizer?: Optimizer, format: "text" | "markdown" = 
     return [
       "| key | allowed | default | applies to | from | description |",
       "|---|---|---|---|---|---|",
-      '| `optimizer` | one of "bayesbinn", "ste" | the command\'s | bayesbinn, ste | bnn | Optional in a file (saved configs carry it); must match the command (train:bayesbinn / train:ste); not a flag |',
+      `| \`optimizer\` | one of ${QUOTED_KINDS.join(", ")} | the command's | ${
+        OPTIMIZER_KINDS.join(", ")
+      } | bnn | Optional in a file (saved configs carry it); must match the command (${TRAIN_TASKS}); not a flag |`,
       ...rows,
     ].join("\n") + "\n";
   }
   const lines = [
     'Config keys: in a JSON file as "key": value, or on the command line as --key value',
     "(kebab-case --batch-size also accepted). Defaults are the paper's, per dataset.",
-    'A file may also hold "optimizer": "bayesbinn" | "ste" (saved configs do); it must match the command.',
+    `A file may also hold "optimizer": ${
+      QUOTED_KINDS.join(" | ")
+    } (saved configs do); it must match the command.`,
   ];
   for (const key of keys) {
     const spec = CONFIG_KEYS[key];

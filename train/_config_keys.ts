@@ -8,9 +8,10 @@
  * Public through {@linkcode ./config.ts}; this file only holds the data.
  * @module
  */
+import { OPTIMIZER_KINDS, type OptimizerKind } from "./optimizers/optimizer_kind.ts";
 
-/** The two training methods. */
-export type Optimizer = "bayesbinn" | "ste";
+/** The two training methods: {@linkcode OptimizerKind}, under the config's name for it. */
+export type Optimizer = OptimizerKind;
 /** The datasets bnn reads. */
 export type DatasetName = "mnist" | "cifar10" | "cifar100";
 /** The architectures bnn builds (see `train/models/`). */
@@ -191,7 +192,7 @@ export function numClasses(dataset: DatasetName, labelMode: LabelMode): number {
   return 10;
 }
 
-const BOTH: readonly Optimizer[] = ["bayesbinn", "ste"];
+const BOTH: readonly Optimizer[] = OPTIMIZER_KINDS;
 const BAYES: readonly Optimizer[] = ["bayesbinn"];
 const STE: readonly Optimizer[] = ["ste"];
 const isMnist = (c: DefaultContext) => c.dataset === "mnist";

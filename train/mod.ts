@@ -4,11 +4,12 @@
  *
  * @example Usage
  * ```ts ignore
- * import { BinaryNet, buildSpec, createOptimizer, Model, Rng } from "./mod.ts";
- * const net = new BinaryNet(buildSpec({ model_architecture: "MLP_CL", dataset: "mnist" }));
- * const opt = createOptimizer("ste", {}, net.binaryShapes, new Rng(1, "optimizer"), net.realParams);
+ * import { BinaryNet, buildSpec, createOptimizer, Model, resolveConfig, Rng } from "./mod.ts";
+ * const config = resolveConfig("ste", undefined, { model_architecture: "MLP_CL" });
+ * const net = new BinaryNet(buildSpec(config));
+ * const opt = createOptimizer(config.optimizer, { ...config, train_set_size: train.count }, net.binaryShapes, new Rng(1, "optimizer"), net.realParams);
  * const model = new Model(net, opt);
- * await model.fit(train, { epochs: 1, batchSize: 100, lrInit: 0.01, lrFinal: 1e-16, seed: 1 });
+ * await model.fit(train, { epochs: 1, batchSize: 100, lrInit: config.lr_init, lrFinal: config.lr_final, seed: 1 });
  * ```
  * @module
  */
@@ -45,7 +46,4 @@ export { buildSpec, DATASET_SHAPES } from "./models/architectures.ts";
 export type { BuildSpecOptions } from "./models/architectures.ts";
 export * from "./models/binary_net.ts";
 export * from "./models/summary.ts";
-export * from "./optimizers/optimizer.ts";
-export * from "./optimizers/schedule.ts";
-export * from "./optimizers/bayes_binn.ts";
-export * from "./optimizers/ste.ts";
+export * from "./optimizers/mod.ts";

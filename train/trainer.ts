@@ -31,7 +31,8 @@ import { batches } from "./data/batches.ts";
 import { NORMALIZATION, type Normalization } from "./data/normalization.ts";
 import type { BinaryNet } from "./models/binary_net.ts";
 import { layerOutputShapes } from "./models/shapes.ts";
-import type { BinaryOptimizer } from "./optimizers/optimizer.ts";
+import { softmaxRows } from "./softmax_rows.ts";
+import type { BinaryOptimizer } from "./optimizers/binary_optimizer.ts";
 import { cosineLr } from "./optimizers/schedule.ts";
 import type { Checkpoint } from "./checkpoint.ts";
 import { type EpochMetrics, isNewBest } from "./metrics_log.ts";
@@ -184,7 +185,7 @@ function checkFinite(state: Record<string, Float32Array | number>, where: string
  * ```ts
  * import { BinaryNet } from "./models/binary_net.ts";
  * import type { ModelSpec } from "./models/spec.ts";
- * import { createOptimizer } from "./optimizers/optimizer.ts";
+ * import { createOptimizer } from "./optimizers/create_optimizer.ts";
  * import { Rng } from "./random.ts";
  * import { Model } from "./trainer.ts";
  * const spec: ModelSpec = {
@@ -200,7 +201,8 @@ function checkFinite(state: Record<string, Float32Array | number>, where: string
  *   labels: new Uint8Array([0, 1, 0, 1]), count: 4, height: 1, width: 1, channels: 2, numClasses: 2,
  * };
  * const net = new BinaryNet(spec);
- * const opt = createOptimizer("ste", {}, net.binaryShapes, new Rng(1, "optimizer"), []);
+ * const steOptions = { lr_init: 0.01, grad_clip_value: 1, weight_clip_value: 1 };
+ * const opt = createOptimizer("ste", steOptions, net.binaryShapes, new Rng(1, "optimizer"), []);
  * const model = new Model(net, opt, { normalization: { mean: [0.5, 0.5], std: [0.5, 0.5] } });
  * const history = await model.fit(data, { epochs: 3, batchSize: 2, lrInit: 0.01, lrFinal: 0, seed: 1 });
  * const { acc } = model.evaluate(data);
@@ -599,16 +601,6 @@ function mean(rs: { acc: number; loss: number }[]): { acc: number; loss: number 
   const sum = (f: (r: { acc: number; loss: number }) => number) =>
     rs.reduce((a, r) => a + f(r), 0) / rs.length;
   return { acc: sum((r) => r.acc), loss: sum((r) => r.loss) };
-}
-
-function softmaxRows(v: Float32Array, k: number): void {
-  for (let r = 0; r < v.length; r += k) {
-    let max = -Infinity;
-    for (let j = 0; j < k; j++) max = Math.max(max, v[r + j]!);
-    let sum = 0;
-    for (let j = 0; j < k; j++) sum += v[r + j] = Math.exp(v[r + j]! - max);
-    for (let j = 0; j < k; j++) v[r + j]! /= sum;
-  }
 }
 
 function accumulate(

@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { buildSpec, type BuildSpecOptions } from "../../train/models/architectures.ts";
 import { BinaryNet } from "../../train/models/binary_net.ts";
-import { createOptimizer, type OptimizerKind } from "../../train/optimizers/optimizer.ts";
+import { createOptimizer } from "../../train/optimizers/create_optimizer.ts";
+import type { OptimizerKind } from "../../train/optimizers/optimizer_kind.ts";
+import { optimizerOptions } from "../_fixtures/optimizer_options.ts";
 import { Rng } from "../../train/random.ts";
 import { batchNormsFromState, freezeWeights } from "../../export/freeze.ts";
 import { buildOnnxModel } from "../../export/onnx/graph.ts";
@@ -47,7 +49,7 @@ export async function parityCase(
   const shapes = new BinaryNet(spec).binaryShapes;
   const opt = createOptimizer(
     kind,
-    { train_set_size: 1000 },
+    optimizerOptions(kind, { train_set_size: 1000 }),
     shapes,
     new Rng(seed, "optimizer"),
     [],

@@ -10,7 +10,8 @@ import { saveCheckpoint } from "../../train/checkpoint.ts";
 import { configToJson, resolveConfig } from "../../train/config.ts";
 import { buildSpec, type BuildSpecOptions } from "../../train/models/architectures.ts";
 import { BinaryNet } from "../../train/models/binary_net.ts";
-import { createOptimizer } from "../../train/optimizers/optimizer.ts";
+import { createOptimizer } from "../../train/optimizers/create_optimizer.ts";
+import type { OptimizerKind } from "../../train/optimizers/optimizer_kind.ts";
 import { Rng } from "../../train/random.ts";
 import { Model } from "../../train/trainer.ts";
 import { freezeWeights } from "../../export/freeze.ts";
@@ -26,7 +27,7 @@ export interface SyntheticRun {
 /** Creates `<dir>/checkpoints/best.ckpt` and `<dir>/summary.json` for the given config overrides. */
 export async function syntheticRun(
   dir: string,
-  optimizer: "bayesbinn" | "ste",
+  optimizer: OptimizerKind,
   overrides: Record<string, string>,
 ): Promise<SyntheticRun> {
   await ready();

@@ -6,10 +6,11 @@ import type { EpochMetrics } from "../../train/metrics_log.ts";
 import { BinaryNet } from "../../train/models/binary_net.ts";
 import type { ModelSpec } from "../../train/models/spec.ts";
 import type { BayesBiNN } from "../../train/optimizers/bayes_binn.ts";
-import { createOptimizer } from "../../train/optimizers/optimizer.ts";
+import { createOptimizer } from "../../train/optimizers/create_optimizer.ts";
 import { Rng } from "../../train/random.ts";
 import { type Callback, type CheckpointMeta, Model } from "../../train/trainer.ts";
 import type { Checkpoint } from "../../train/checkpoint.ts";
+import { optimizerOptions } from "../_fixtures/optimizer_options.ts";
 
 await initBackend("cpu");
 
@@ -120,7 +121,11 @@ function makeModel(): Model {
   const net = new BinaryNet(SPEC);
   const opt = createOptimizer(
     "bayesbinn",
-    { lr_init: FIT.lrInit, train_set_size: TRAIN.count, temperature: 1e-10 },
+    optimizerOptions("bayesbinn", {
+      lr_init: FIT.lrInit,
+      train_set_size: TRAIN.count,
+      temperature: 1e-10,
+    }),
     net.binaryShapes,
     new Rng(7, "optimizer"),
     net.realParams,

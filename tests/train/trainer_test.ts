@@ -9,10 +9,12 @@ import { withoutTiming } from "../../train/metrics_log.ts";
 import { buildSpec } from "../../train/models/architectures.ts";
 import { BinaryNet } from "../../train/models/binary_net.ts";
 import type { ModelSpec } from "../../train/models/spec.ts";
-import { createOptimizer, type OptimizerKind } from "../../train/optimizers/optimizer.ts";
+import { createOptimizer } from "../../train/optimizers/create_optimizer.ts";
+import type { OptimizerKind } from "../../train/optimizers/optimizer_kind.ts";
 import { Rng } from "../../train/random.ts";
 import { type Callback, evalBatchSize, Model, NonFiniteError } from "../../train/trainer.ts";
 import { type DataSource, sizeOf, splitData } from "../../train/data_source.ts";
+import { optimizerOptions } from "../_fixtures/optimizer_options.ts";
 import { mnistDataDir } from "../_fixtures/synthetic_mnist.ts";
 
 const DATA_DIR = await mnistDataDir();
@@ -64,11 +66,11 @@ function makeModel(
   const net = new BinaryNet(spec);
   const optimizer = createOptimizer(
     kind,
-    {
+    optimizerOptions(kind, {
       lr_init: opts.lr ?? (kind === "ste" ? 0.01 : 1e-4),
       train_set_size: opts.trainSize,
       mc_steps: opts.mcSteps ?? 1,
-    },
+    }),
     net.binaryShapes,
     new Rng(opts.seed ?? 1, "optimizer"),
     net.realParams,
@@ -294,7 +296,13 @@ Deno.test("Model.restore() continues mid-epoch to the same final state bit for b
 Deno.test("Model.fit() stops with NonFiniteError naming the epoch and step on a NaN loss", async () => {
   // a NaN in the input normalization reaches the logits and the loss at the first step
   const net = new BinaryNet(buildSpec({ model_architecture: "MLP_CL", dataset: "mnist" }));
-  const opt = createOptimizer("ste", {}, net.binaryShapes, new Rng(1, "optimizer"), []);
+  const opt = createOptimizer(
+    "ste",
+    optimizerOptions("ste"),
+    net.binaryShapes,
+    new Rng(1, "optimizer"),
+    [],
+  );
   const model = new Model(net, opt, { normalization: { mean: [NaN], std: [1] } });
   await assert.rejects(
     model.fit(train1000 as DataSource, { ...fitOpts, epochs: 1 }),
@@ -318,7 +326,13 @@ Deno.test("Model.checkpoint() refuses to save non-finite parameters", async () =
 
 Deno.test("Model rejects bad options with the value in the message", () => {
   const net = new BinaryNet(buildSpec({ model_architecture: "MLP_CL", dataset: "mnist" }));
-  const opt = createOptimizer("ste", {}, net.binaryShapes, new Rng(1, "optimizer"), []);
+  const opt = createOptimizer(
+    "ste",
+    optimizerOptions("ste"),
+    net.binaryShapes,
+    new Rng(1, "optimizer"),
+    [],
+  );
   assert.throws(
     () => new Model(net, opt, { evaluateSteps: -1 }),
     /evaluateSteps must be a non-negative integer: current value is -1/,

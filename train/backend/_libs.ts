@@ -64,8 +64,6 @@ const NATIVE_SYMBOLS = {
   bnn_im2col: { parameters: ["buffer", "buffer", ...CONV_ARGS], result: "void" },
   bnn_col2im: { parameters: ["buffer", "buffer", ...CONV_ARGS], result: "void" },
   bnn_fill_rows: { parameters: ["buffer", "buffer", "i32", "i32"], result: "void" },
-  bnn_log: { parameters: ["buffer", "buffer", "i64"], result: "void" },
-  bnn_tanh: { parameters: ["buffer", "buffer", "i64"], result: "void" },
   bnn_unary: { parameters: ["i32", "buffer", "buffer", "i64"], result: "void" },
   bnn_col_sum: { parameters: ["buffer", "buffer", "i64", "i64", "f32", "buffer"], result: "void" },
   bnn_max_pool_grad: {
@@ -189,11 +187,6 @@ export function loadNative(path = envOr("BNN_NATIVE_LIB", DEFAULT_NATIVE_LIB)): 
     cache.set(key, loaded);
   }
   return cache.get(key) as Loaded<NativeLib>;
-}
-
-/** The native kernels if they load from the default place, else null (no warning). */
-export function nativeOrNull(): NativeLib | null {
-  return loadNative().lib;
 }
 
 /** The kernel set OpenBLAS chose ("Haswell", "Cooperlake", ...), or null if unknown. */

@@ -1,7 +1,7 @@
 /**
  * Shared by the optimizers: the weight tensors handed to the network, one per
- * binary layer, written from Float32Arrays by the fused kernels
- * ({@linkcode ../backend/optim_kernels.ts}), and float32 reads of tensors.
+ * binary layer, written from Float32Arrays by the optimizers' fused kernels
+ * (`bayesBinnSampleRng`, `signInto`), and float32 reads of tensors.
  *
  * On the wasm-based backends (`blas`, `wasm`) each fill allocates one tensor per
  * layer on the wasm heap without initialising it and writes it in place through a
@@ -14,7 +14,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { wasmView } from "../backend/optim_kernels.ts";
+import { wasmView } from "../backend/wasm_view.ts";
 
 /** Whether tensors created now live on the tfjs `wasm` backend (bnn's `blas` and `wasm`). */
 function onWasm(): boolean {

@@ -4,7 +4,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { LossFn } from "./optimizer.ts";
+import type { LossFn } from "./binary_optimizer.ts";
 
 /**
  * The loss value, the kept logits (if asked) and one gradient per input tensor.

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { RngState } from "../random.ts";
-import type { OptimizerState } from "./optimizer.ts";
+import type { OptimizerState } from "./binary_optimizer.ts";
 
 /**
  * Reads `s[key]` as a Float32Array of `size` elements.

@@ -1,25 +1,26 @@
 /**
  * Adam (Kingma & Ba, 2015) as PyTorch's `torch.optim.Adam` (no weight decay,
- * bias-corrected), over Float32Arrays updated in place by bnn's fused kernel
- * ({@linkcode adamUpdate} in ../backend/optim_kernels.ts). Used for STE's latent
+ * bias-corrected), over Float32Arrays updated in place. Used for STE's latent
  * weights and for real-valued BN γ/β under either optimizer (paper footnote 3).
  *
  * For step t ≥ 1, every operation rounded to float32, as torch 1.13's CPU kernels
- * (bit for bit; their `add_`/`addcmul_` are fused multiply-adds):
+ * (bit for bit, checked on 200,000 elements; their `add_`/`addcmul_` are fused
+ * multiply-adds, their `addcdiv_(m, denom, value=−s)` is p + (−s·m)/denom):
  *
- *     g ← clamp(g, −gradClip, gradClip)                 (when set)
- *     m ← fma(g, 1 − β₁, β₁·m)
- *     v ← fma((1 − β₂)·g, g, β₂·v)
- *     denom = √v / √(1 − β₂ᵗ) + ε
- *     p ← p − ((lr / (1 − β₁ᵗ))·m) / denom               (PyTorch's addcdiv order)
- *     p ← clamp(p, −weightClip, weightClip)              (when set)
+ *     (1) g ← clamp(g, −gradClip, gradClip)      (when set)
+ *     (2) m ← fma(g, 1 − β₁, β₁·m)
+ *     (3) v ← fma((1 − β₂)·g, g, β₂·v)
+ *     (4) denom = √v / √(1 − β₂ᵗ) + ε
+ *     (5) p ← p − ((lr / (1 − β₁ᵗ))·m) / denom
+ *     (6) p ← clamp(p, −weightClip, weightClip)  (when set)
  *
  * Scalars (β₁, 1 − β₁, √(1 − β₂ᵗ), lr / (1 − β₁ᵗ), ...) are computed in float64
- * and rounded to float32 once, as PyTorch does with Python scalars.
+ * and rounded to float32 once, as PyTorch does with Python scalars. The step runs in
+ * one fused pass per array ({@linkcode adamUpdate}, ./adam_kernel.ts).
  * @module
  */
-import { adamUpdate } from "../backend/optim_kernels.ts";
-import type { OptimizerState } from "./optimizer.ts";
+import { adamUpdate } from "./adam_kernel.ts";
+import type { OptimizerState } from "./binary_optimizer.ts";
 import { stateArray } from "./_state.ts";
 
 /**

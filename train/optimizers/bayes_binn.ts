@@ -4,125 +4,52 @@
  * weights, q(w = +1) = sigmoid(2λ), trained with the Bayesian learning rule and
  * the Gumbel-softmax relaxation (reference.md §BayesBiNN, reference-sources.md §1.2).
  *
- * State per binary weight: λ (init ±λ_init with a seeded random sign, plus
- * √λ_std·N(0,1) when λ_std > 0, as the original's `lamda_std`, a variance), m = 0,
- * the prior λ₀ (0, or a previous posterior for continual learning), the lagged
- * μ = tanh(λ_init); a global step t. One step, with S = `mcSteps`:
+ * State per binary weight: λ (±λ_init, see ./bayes_binn_init.ts), m = 0, the prior λ₀ (0, or
+ * a previous posterior for continual learning), the lagged μ = tanh(λ); a global step t. One
+ * step, with S = `mcSteps`, N = `trainSetSize` (training-set size × trainset_scale),
+ * α = `learningRate`, τ, β, κ (the equations ./bayes_binn_kernels.ts computes, by number):
  *
- *     for s = 1..S:  ε ~ U(0,1) (from the optimizer's Rng, row-major, layer by layer)
- *                    δ = log(ε/(1−ε))/2;  w = tanh((δ + λ)/τ)
- *                    g = ∇_w loss(w)                      (mean minibatch loss)
- *                    ĝ += (1 − w² + 1e-10)/τ/(1 − μ² + 1e-10) ⊙ g
- *     ĝ ← ĝ · (N/S)                                       (N = train size × trainset_scale)
- *     m ← β·m + (1 − β)·(ĝ + κ·(λ − λ₀))
- *     λ ← λ − α·m/(1 − βᵗ)
- *     μ ← tanh(λ_old)                                     (lagged one step, as the original)
+ *     ĝ = 0
+ *     for s = 1..S:
+ *       (1) ε ~ U(0,1)                         (the optimizer's Rng, layer by layer, row-major)
+ *       (2) w = tanh((λ + log(ε/(1 − ε))/2) / τ)                           (the relaxed sample)
+ *       (3) g = ∇_w loss(w)                                               (mean minibatch loss)
+ *       (4) ĝ += (1 − w·w + 1e-10) / τ / (1 − μ·μ + 1e-10) · g
+ *     (5) m ← β·m + (1 − β)·(ĝ·(N/S) + κ·(λ − λ₀))
+ *     (6) μ ← tanh(λ)                          (λ before (7): μ lags one step, as the original)
+ *     (7) λ ← λ − α·m / (1 − βᵗ)
  *
- * Arithmetic: bnn's fused float32 kernels ({@linkcode ../backend/optim_kernels.ts}:
- * `bayesBinnSampleRng`, `bayesBinnAccumulate`, `bayesBinnUpdate`), every op rounded to float32 in
- * the order written, the `+1e-10` terms included; with τ = 1e-10 and |λ| ≥ 9.01 the scale is
- * exactly 1/τ. λ, m, μ, ĝ (and λ₀) are Float32Arrays; the relaxed samples are written straight
- * into one weight tensor per layer (no copy on the wasm-based backends, see ./_layer_weights.ts)
- * and the gradients are read through zero-copy views. Prediction: the mode (μ ≤ 0 → −1, else
- * +1, lagged μ) or samples w ~ 2·Bernoulli(sigmoid(2λ)) − 1 (current λ), see
- * ./bayes_binn_math.ts. BN γ/β, when affine, are trained by Adam (./adam.ts) on the gradient
- * averaged over the S samples, with the same learning rate (paper footnote 3), never binarised.
+ * In float32, every operation rounded in the order written, the `+1e-10` terms included: with
+ * τ = 1e-10 and |λ| ≥ 9.01 the scale of (4) is exactly 1/τ. λ, m, μ, ĝ (and λ₀) are
+ * Float32Arrays; the relaxed samples are written straight into one weight tensor per layer (no
+ * copy on the wasm-based backends, see ./_layer_weights.ts) and the gradients are read through
+ * zero-copy views. Prediction: the mode (μ ≤ 0 → −1, else +1, lagged μ) or samples
+ * w ~ 2·Bernoulli(sigmoid(2λ)) − 1 (current λ), see ./bayes_binn_prediction.ts. BN γ/β, when
+ * affine, are trained by Adam (./adam.ts) on the gradient averaged over the S samples, with the
+ * same learning rate (paper footnote 3), never binarised.
  *
- * log and tanh: the JS kernels use `Math.log`/`Math.tanh` rounded to float32 (bit-identical to
- * a scalar float32 hand computation); the native ones are Cephes' float32 algorithms (≤ 2 ulp).
- * At the paper's τ = 1e-10 and |λ| = 10 both give the same bits (samples and μ saturate to ±1).
  * Checked against the authors' update (their `optimizers/BayesBiNN.py` lines in torch 1.13
  * float32, fed the same ε; 2,000 weights, S = 2, β = 0.9, κ = 0.5, 3 steps) with the tensor
  * implementation this one replaced, whose cpu arithmetic the JS kernels reproduce bit for bit:
  * bit-identical at τ = 1e-10, λ_init = 10; at τ = 0.5, λ_init = 0.7 within 3e-7 relative.
  *
- * Noise: ε is the optimizer Rng's `uniform()` stream (drawn by the kernel, the same numbers in
- * the same order as `Rng.fillUniform`, so a checkpoint's `rng.*` words resume it bit for bit),
- * (k + ½)/2²³, exact in float32 and strictly inside (0, 1), so δ is always finite.
+ * Noise: ε is the optimizer Rng's stream (../backend/fill_uniform.ts), strictly inside (0, 1),
+ * so log(ε/(1 − ε)) is always finite; a checkpoint's `rng.*` words resume it bit for bit.
+ * Every hyperparameter is given (./bayes_binn_options.ts); the defaults live in the config
+ * schema alone and reach the optimizer through {@linkcode ./create_optimizer.ts}.
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
-import {
-  bayesBinnAccumulate,
-  bayesBinnSampleRng,
-  bayesBinnUpdate,
-} from "../backend/optim_kernels.ts";
 import type { Rng, RngState } from "../random.ts";
 import { Adam } from "./adam.ts";
 import { assignArrays, readRngState, stateArray } from "./_state.ts";
 import { LayerWeights, tensorData, toTensors } from "./_layer_weights.ts";
 import { lossAndGrads } from "./_loss_grads.ts";
-import { bernoulliSample, modeFromMu } from "./bayes_binn_math.ts";
-import type { BinaryOptimizer, LossFn, OptimizerState, StepResult } from "./optimizer.ts";
-
-/**
- * Options of {@linkcode BayesBiNN}.
- *
- * @example Usage
- * ```ts
- * import type { BayesBiNNOptions } from "./bayes_binn.ts";
- * const mnist: BayesBiNNOptions = { learningRate: 1e-4, temperature: 1e-10, mcSteps: 1, trainSetSize: 54000 };
- * if (mnist.mcSteps !== 1) throw new Error();
- * ```
- */
-export interface BayesBiNNOptions {
-  /** α (paper: 1e-4 MNIST, 3e-4 CIFAR; cosine to 1e-16). */
-  learningRate: number;
-  /** Gumbel-softmax temperature τ > 0 (paper: 1e-10; 1e-8 CIFAR-100). */
-  temperature: number;
-  /** MC samples per step S, an integer ≥ 1 (paper: 1). */
-  mcSteps: number;
-  /** N: training-set size × trainset_scale (> 0). */
-  trainSetSize: number;
-  /** Momentum β ∈ [0, 1) (paper: 0). */
-  beta?: number;
-  /** |λ| at initialisation (paper: 10). */
-  lambdaInit?: number;
-  /** Variance of the normal jitter of the initial λ (original `lamda_std`, default 0). */
-  lambdaStd?: number;
-  /** κ, weight of the KL/prior term (default 1). */
-  klReweight?: number;
-  /** Real parameters (BN γ/β) trained by Adam. */
-  realParams?: tf.Variable[];
-}
-
-function invalid(name: string, rule: string, value: unknown): never {
-  throw new RangeError(
-    `Cannot create BayesBiNN as ${name} must be ${rule}: current value is ${value}`,
-  );
-}
-
-/** A standard normal draw from two uniforms (Box–Muller). */
-function normal(rng: Rng): number {
-  return Math.sqrt(-2 * Math.log(rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform());
-}
-
-/**
- * The initial natural parameters: per weight (row-major), a sign from one uniform
- * (u < 0.5 → +λ_init, else −λ_init), then, when λ_std > 0, + √λ_std·N(0,1).
- *
- * @example Usage
- * ```ts
- * import { initLambda } from "./bayes_binn.ts";
- * import { Rng } from "../random.ts";
- * const l = initLambda(100, 10, 0, new Rng(1, "init"));
- * if (!l.every((x) => x === 10 || x === -10)) throw new Error("±10");
- * ```
- */
-export function initLambda(
-  size: number,
-  lambdaInit: number,
-  lambdaStd: number,
-  rng: Rng,
-): Float32Array {
-  const out = new Float32Array(size);
-  const sd = Math.sqrt(lambdaStd);
-  for (let i = 0; i < size; i++) {
-    out[i] = rng.uniform() < 0.5 ? lambdaInit : -lambdaInit;
-    if (lambdaStd > 0) out[i] += sd * normal(rng);
-  }
-  return out;
-}
+import { bayesBinnAccumulate, bayesBinnSampleRng, bayesBinnUpdate } from "./bayes_binn_kernels.ts";
+import { initLambda } from "./bayes_binn_init.ts";
+import { type BayesBiNNOptions, checkBayesBiNNOptions } from "./bayes_binn_options.ts";
+import { bernoulliSample, modeFromMu } from "./bayes_binn_prediction.ts";
+import type { BinaryOptimizer, LossFn, OptimizerState, StepResult } from "./binary_optimizer.ts";
 
 /**
  * The BayesBiNN optimizer.
@@ -134,6 +61,7 @@ export function initLambda(
  * import { Rng } from "../random.ts";
  * const opt = new BayesBiNN([[2, 1]], new Rng(1, "bayesbinn"), {
  *   learningRate: 1e-4, temperature: 1e-10, mcSteps: 1, trainSetSize: 100,
+ *   beta: 0, lambdaInit: 10, lambdaStd: 0, klReweight: 1,
  * });
  * const x = tf.tensor2d([[1, -1]]);
  * const r = opt.step((w) => {
@@ -177,26 +105,9 @@ export class BayesBiNN implements BinaryOptimizer {
    *   `Cannot create BayesBiNN as temperature must be > 0: current value is 0`.
    */
   constructor(shapes: number[][], rng: Rng, opts: BayesBiNNOptions) {
+    checkBayesBiNNOptions(opts);
     const { learningRate, temperature, mcSteps, trainSetSize } = opts;
-    const { beta = 0, lambdaInit = 10, lambdaStd = 0, klReweight = 1 } = opts;
-    if (!(temperature > 0) || !Number.isFinite(temperature)) {
-      invalid("temperature", "> 0", temperature);
-    }
-    if (!(Number.isInteger(mcSteps) && mcSteps >= 1)) {
-      invalid("mcSteps", "an integer >= 1", mcSteps);
-    }
-    if (!(trainSetSize > 0) || !Number.isFinite(trainSetSize)) {
-      invalid("trainSetSize", "> 0", trainSetSize);
-    }
-    if (!(beta >= 0 && beta < 1)) invalid("beta", "in [0, 1)", beta);
-    if (!(learningRate >= 0) || !Number.isFinite(learningRate)) {
-      invalid("learningRate", ">= 0", learningRate);
-    }
-    if (!Number.isFinite(lambdaInit)) invalid("lambdaInit", "a finite number", lambdaInit);
-    if (!(lambdaStd >= 0) || !Number.isFinite(lambdaStd)) invalid("lambdaStd", ">= 0", lambdaStd);
-    if (!(klReweight >= 0) || !Number.isFinite(klReweight)) {
-      invalid("klReweight", ">= 0", klReweight);
-    }
+    const { beta, lambdaInit, lambdaStd, klReweight } = opts;
     this.learningRate = learningRate;
     this.temperature = temperature;
     this.mcSteps = mcSteps;
@@ -242,13 +153,25 @@ export class BayesBiNN implements BinaryOptimizer {
 
   /** {@inheritDoc BinaryOptimizer.step} */
   step(lossFn: LossFn): StepResult {
-    const S = this.mcSteps, tau = this.temperature;
     this.stepCount++;
+    const { lossSum, logits, realGradSum } = this.#accumulate(lossFn);
+    this.#update(realGradSum);
+    return { loss: lossSum / this.mcSteps, logits };
+  }
+
+  /**
+   * Equations (1)–(4) for the S samples: ĝ, the summed loss, the first sample's logits and
+   * the real parameters' gradients summed over the samples.
+   */
+  #accumulate(
+    lossFn: LossFn,
+  ): { lossSum: number; logits: tf.Tensor2D; realGradSum: Float32Array[] } {
+    const tau = this.temperature;
     for (const g of this.#gHat) g.fill(0);
-    const realSum: Float32Array[] = [];
+    const realGradSum: Float32Array[] = [];
     let lossSum = 0;
     let logits: tf.Tensor2D | undefined;
-    for (let s = 0; s < S; s++) {
+    for (let s = 0; s < this.mcSteps; s++) {
       const w = this.#weights.fill((i, out) =>
         bayesBinnSampleRng(this.#lambda[i], this.#noise, tau, out)
       );
@@ -259,8 +182,8 @@ export class BayesBiNN implements BinaryOptimizer {
         const nb = w.length;
         r.grads.slice(nb).forEach((g, j) => {
           const a = g.dataSync() as Float32Array;
-          if (s === 0) realSum[j] = a.slice();
-          else realSum[j].forEach((x, k) => realSum[j][k] = Math.fround(x + a[k]));
+          if (s === 0) realGradSum[j] = a.slice();
+          else realGradSum[j].forEach((x, k) => realGradSum[j][k] = Math.fround(x + a[k]));
         });
         for (let i = 0; i < nb; i++) {
           bayesBinnAccumulate(
@@ -276,6 +199,12 @@ export class BayesBiNN implements BinaryOptimizer {
         this.#weights.release();
       }
     }
+    return { lossSum, logits: logits!, realGradSum };
+  }
+
+  /** Equations (5)–(7) from ĝ, then Adam on the real parameters with their mean gradient. */
+  #update(realGradSum: Float32Array[]): void {
+    const S = this.mcSteps;
     this.#lambda.forEach((lambda, i) =>
       bayesBinnUpdate({
         lambda,
@@ -292,11 +221,10 @@ export class BayesBiNN implements BinaryOptimizer {
     );
     if (this.realParams.length > 0) {
       const values = this.realParams.map((p) => (p.dataSync() as Float32Array).slice());
-      const mean = realSum.map((g) => g.map((x) => x / S));
+      const mean = realGradSum.map((g) => g.map((x) => x / S));
       this.#adam.apply(values, mean, this.learningRate);
       assignArrays(this.realParams, values);
     }
-    return { loss: lossSum / S, logits: logits! };
   }
 
   /** The mode: +1 where the lagged μ > 0, −1 where μ ≤ 0. */

@@ -1,6 +1,9 @@
 /**
  * The per-epoch cosine learning-rate schedule of the paper (PyTorch's
- * `CosineAnnealingLR` with `T_max` = the configured number of epochs).
+ * `CosineAnnealingLR` with `T_max` = the configured number of epochs). It owns the
+ * optimizers' learning rate during training: `Model.fit` sets `optimizer.learningRate` to
+ * {@linkcode cosineLr} of the epoch, from the config's `lr_init` and `lr_final`, before every
+ * epoch (and before a resumed one).
  * @module
  */
 

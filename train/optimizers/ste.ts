@@ -3,31 +3,33 @@
  *
  * Latent real weights w_r, initialised as PyTorch's Linear/Conv default
  * U(−1/√fan_in, 1/√fan_in) (fan_in = product of all kernel dims but the last),
- * drawn in row-major order from the optimizer's Rng. Each step:
+ * drawn in row-major order from the optimizer's Rng. Each step (equation (1) is
+ * ./ste_kernel.ts, (3)–(5) are Adam's equations (1), (2)–(5) and (6) in ./adam.ts):
  *
- *     w_b = +1 where w_r ≥ 0, else −1            (sign with sign(0) = +1)
- *     g   = ∂L/∂w_b                               (identity backward: applied to w_r)
- *     g   ← clamp(g, −grad_clip_value, grad_clip_value)   (when set; also on BN γ/β)
- *     w_r ← Adam(w_r, g)                           (β₁ 0.9, β₂ 0.999, ε 1e-8; see ./adam.ts)
- *     w_r ← clamp(w_r, −weight_clip_value, weight_clip_value)   (when set)
+ *     (1) w_b = +1 where w_r ≥ 0, else −1                                        (sign(0) = +1)
+ *     (2) g   = ∂L/∂w_b                                     (identity backward: applied to w_r)
+ *     (3) g   ← clamp(g, −grad_clip_value, grad_clip_value)              (when set; BN γ/β too)
+ *     (4) w_r ← Adam(w_r, g)                                         (β₁ 0.9, β₂ 0.999, ε 1e-8)
+ *     (5) w_r ← clamp(w_r, −weight_clip_value, weight_clip_value)                    (when set)
  *
  * Real BN γ/β (when `batch_affine`) take the same Adam steps (gradient clamp included), never
  * weight-clamped.
  *
  * The latent weights and Adam's moments are Float32Arrays; each step writes sign(w_r) straight
- * into one weight tensor per layer (bnn's `signInto` kernel; in place on the wasm-based backends,
- * see ./_layer_weights.ts), reads the gradients through zero-copy views and runs Adam with both
- * clamps in one fused pass (`adamUpdate`, ../backend/optim_kernels.ts).
+ * into one weight tensor per layer (`signInto`; in place on the wasm-based backends, see
+ * ./_layer_weights.ts), reads the gradients through zero-copy views and runs (3)–(5) in one
+ * fused pass (`adamUpdate`, ./adam_kernel.ts). The clamps and the learning rate are always given
+ * (null: no clamp); their defaults live in the config schema, `train/_config_keys.ts`.
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
-import { signInto } from "../backend/optim_kernels.ts";
 import type { Rng } from "../random.ts";
 import { Adam } from "./adam.ts";
 import { assignArrays, readRngState, stateArray } from "./_state.ts";
 import { LayerWeights, tensorData, toTensors } from "./_layer_weights.ts";
 import { lossAndGrads } from "./_loss_grads.ts";
-import type { BinaryOptimizer, LossFn, OptimizerState, StepResult } from "./optimizer.ts";
+import type { BinaryOptimizer, LossFn, OptimizerState, StepResult } from "./binary_optimizer.ts";
+import { signInto } from "./ste_kernel.ts";
 
 /**
  * Options of {@linkcode STE}.
@@ -42,10 +44,10 @@ import type { BinaryOptimizer, LossFn, OptimizerState, StepResult } from "./opti
 export interface STEOptions {
   /** Adam's learning rate (the paper: 1e-2, cosine to 1e-16). */
   learningRate: number;
-  /** Element-wise gradient clamp, or null for none. */
-  gradClipValue?: number | null;
-  /** Latent-weight clamp, or null for none (the paper: 1). */
-  weightClipValue?: number | null;
+  /** Element-wise gradient clamp > 0, or null for none (the paper: 1). */
+  gradClipValue: number | null;
+  /** Latent-weight clamp > 0, or null for none (the paper: 1). */
+  weightClipValue: number | null;
   /** Real parameters (BN γ/β) trained by the same Adam. */
   realParams?: tf.Variable[];
 }
@@ -70,8 +72,8 @@ export function latentInit(shape: number[], rng: Rng): Float32Array {
   return out;
 }
 
-function checkClip(name: string, v: number | null | undefined): number | null {
-  if (v === null || v === undefined) return null;
+function checkClip(name: string, v: number | null): number | null {
+  if (v === null) return null;
   if (!(typeof v === "number" && v > 0 && Number.isFinite(v))) {
     throw new RangeError(
       `Cannot create STE as ${name} must be a finite number > 0 or null: current value is ${v}`,
@@ -88,7 +90,9 @@ function checkClip(name: string, v: number | null | undefined): number | null {
  * import * as tf from "@tensorflow/tfjs";
  * import { STE } from "./ste.ts";
  * import { Rng } from "../random.ts";
- * const ste = new STE([[2, 1]], new Rng(1, "ste"), { learningRate: 0.1, weightClipValue: 1 });
+ * const ste = new STE([[2, 1]], new Rng(1, "ste"), {
+ *   learningRate: 0.1, gradClipValue: null, weightClipValue: 1,
+ * });
  * const x = tf.tensor2d([[1, -1]]);
  * const r = ste.step((w) => {
  *   const logits = tf.matMul(x, w[0]) as tf.Tensor2D;

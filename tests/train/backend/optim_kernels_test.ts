@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { Rng } from "../../../train/random.ts";
+import { fillUniform } from "../../../train/backend/fill_uniform.ts";
+import { useNativeOptimKernels } from "../../../train/backend/optim_native.ts";
+import { adamUpdate } from "../../../train/optimizers/adam_kernel.ts";
 import {
-  adamUpdate,
   bayesBinnAccumulate,
   bayesBinnSample,
   bayesBinnSampleRng,
   bayesBinnUpdate,
-  fillUniform,
-  useNativeOptimKernels,
-} from "../../../train/backend/optim_kernels.ts";
+} from "../../../train/optimizers/bayes_binn_kernels.ts";
 import { data } from "./_reference.ts";
 
 const f = Math.fround;

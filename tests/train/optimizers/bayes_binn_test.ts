@@ -1,12 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initBackend } from "../../../train/backend/mod.ts";
-import {
-  BayesBiNN,
-  type BayesBiNNOptions,
-  initLambda,
-} from "../../../train/optimizers/bayes_binn.ts";
-import type { LossFn } from "../../../train/optimizers/optimizer.ts";
+import { BayesBiNN } from "../../../train/optimizers/bayes_binn.ts";
+import { initLambda } from "../../../train/optimizers/bayes_binn_init.ts";
+import type { BayesBiNNOptions } from "../../../train/optimizers/bayes_binn_options.ts";
+import type { LossFn } from "../../../train/optimizers/binary_optimizer.ts";
 import { Rng } from "../../../train/random.ts";
 import {
   add,
@@ -93,6 +91,9 @@ function handStep(h: Hand, o: HandOpts, gradOf: (w: number[]) => number[]): void
   }
 }
 
+/** β, λ_init, λ_std and κ at the paper's values, for the cases that set other options. */
+const PAPER = { beta: 0, lambdaInit: 10, lambdaStd: 0, klReweight: 1 } as const;
+
 const SHAPES = [[3, 2], [2, 1]];
 // Linear loss L = Σ C ⊙ w: ∇_w L = C exactly.
 const C = [[0.5, -1, 2, -0.25, 1.5, -3], [4, -0.5]];
@@ -130,7 +131,14 @@ interface Case {
 const CASES: Case[] = [
   {
     name: "one step, τ = 0.5, S = 1, β = 0",
-    opts: { learningRate: 0.1, temperature: 0.5, mcSteps: 1, trainSetSize: 10, lambdaInit: 0.7 },
+    opts: {
+      ...PAPER,
+      learningRate: 0.1,
+      temperature: 0.5,
+      mcSteps: 1,
+      trainSetSize: 10,
+      lambdaInit: 0.7,
+    },
     lambdaInit: 0.7,
     steps: 1,
     loss: linearLoss,
@@ -138,7 +146,14 @@ const CASES: Case[] = [
   },
   {
     name: "S = 2 samples average (gradient depends on the sample)",
-    opts: { learningRate: 0.05, temperature: 1, mcSteps: 2, trainSetSize: 7, lambdaInit: 0.3 },
+    opts: {
+      ...PAPER,
+      learningRate: 0.05,
+      temperature: 1,
+      mcSteps: 2,
+      trainSetSize: 7,
+      lambdaInit: 0.3,
+    },
     lambdaInit: 0.3,
     steps: 1,
     loss: quadLoss,
@@ -147,6 +162,7 @@ const CASES: Case[] = [
   {
     name: "β = 0.9 with bias correction and lagged μ over 3 steps",
     opts: {
+      ...PAPER,
       learningRate: 0.02,
       temperature: 0.8,
       mcSteps: 1,
@@ -162,6 +178,7 @@ const CASES: Case[] = [
   {
     name: "κ = 0.5 KL term with S = 3",
     opts: {
+      ...PAPER,
       learningRate: 0.3,
       temperature: 2,
       mcSteps: 3,
@@ -229,6 +246,7 @@ Deno.test("BayesBiNN.step() at τ = 1e-10 and λ = ±10 uses scale exactly 1/τ 
   assert.equal(div(div(add(sub(1, 1), 1e-10), 1e-10), add(sub(1, 1), 1e-10)), 1e10);
   const N = 54000, lr = 1e-4;
   const opt = new BayesBiNN(SHAPES, new Rng(3, "bayesbinn"), {
+    ...PAPER,
     learningRate: lr,
     temperature: 1e-10,
     mcSteps: 1,
@@ -255,6 +273,7 @@ Deno.test("BayesBiNN.step() at τ = 1e-10 and λ = ±10 uses scale exactly 1/τ 
 
 Deno.test("BayesBiNN.step() keeps μ one step behind λ (the original's lagged μ)", () => {
   const opt = new BayesBiNN([[4]], new Rng(5, "bayesbinn"), {
+    ...PAPER,
     learningRate: 0.5,
     temperature: 1,
     mcSteps: 1,
@@ -283,6 +302,7 @@ Deno.test("BayesBiNN.step() with zero gradient decays λ towards the prior λ₀
     logits: tf.reshape(w[0], [1, -1]) as tf.Tensor2D,
   });
   const opt = new BayesBiNN([[3]], new Rng(2, "bayesbinn"), {
+    ...PAPER,
     learningRate: 0.25,
     temperature: 1,
     mcSteps: 1,
@@ -311,6 +331,7 @@ Deno.test("BayesBiNN.step() with zero gradient decays λ towards the prior λ₀
 
 Deno.test("BayesBiNN.modeWeights() maps μ ≤ 0 to −1 and μ > 0 to +1", () => {
   const opt = new BayesBiNN([[6]], new Rng(1, "bayesbinn"), {
+    ...PAPER,
     learningRate: 0.1,
     temperature: 1,
     mcSteps: 1,
@@ -328,6 +349,7 @@ Deno.test("BayesBiNN.modeWeights() maps μ ≤ 0 to −1 and μ > 0 to +1", () =
 Deno.test("BayesBiNN.sampleWeights() draws 2·Bernoulli(sigmoid(2λ)) − 1 from the Rng", async () => {
   await onBackend("cpu", () => {
     const opt = new BayesBiNN([[5]], new Rng(1, "bayesbinn"), {
+      ...PAPER,
       learningRate: 0.1,
       temperature: 1,
       mcSteps: 1,
@@ -351,6 +373,7 @@ Deno.test("BayesBiNN.sampleWeights() draws 2·Bernoulli(sigmoid(2λ)) − 1 from
   // Frequency: λ = ½·ln 3 → p(+1) = sigmoid(ln 3) = 0.75.
   const n = 20000;
   const opt = new BayesBiNN([[n]], new Rng(1, "bayesbinn"), {
+    ...PAPER,
     learningRate: 0.1,
     temperature: 1,
     mcSteps: 1,
@@ -367,7 +390,14 @@ Deno.test("BayesBiNN.sampleWeights() draws 2·Bernoulli(sigmoid(2λ)) − 1 from
 });
 
 Deno.test("BayesBiNN getState()/setState() round trip continues bit-identically", () => {
-  const opts = { learningRate: 0.05, temperature: 0.7, mcSteps: 2, trainSetSize: 9, beta: 0.5 };
+  const opts = {
+    ...PAPER,
+    learningRate: 0.05,
+    temperature: 0.7,
+    mcSteps: 2,
+    trainSetSize: 9,
+    beta: 0.5,
+  };
   const a = new BayesBiNN(SHAPES, new Rng(21, "bayesbinn"), opts);
   for (let i = 0; i < 2; i++) a.step(quadLoss).logits.dispose();
   const saved = a.getState();
@@ -389,7 +419,7 @@ Deno.test("BayesBiNN getState()/setState() round trip continues bit-identically"
 });
 
 Deno.test("BayesBiNN.getState() stores m only when β > 0 and λ₀ only once a prior is set", () => {
-  const opts = { learningRate: 0.05, temperature: 0.7, mcSteps: 1, trainSetSize: 9 };
+  const opts = { ...PAPER, learningRate: 0.05, temperature: 0.7, mcSteps: 1, trainSetSize: 9 };
   const keys = (o: BayesBiNN) => Object.keys(o.getState()).filter((k) => k.includes("."));
   const a = new BayesBiNN(SHAPES, new Rng(21, "bayesbinn"), opts);
   a.step(quadLoss).logits.dispose();
@@ -418,7 +448,7 @@ Deno.test("BayesBiNN.getState() stores m only when β > 0 and λ₀ only once a 
 });
 
 Deno.test("BayesBiNN at β = 0 resumes bit-identically from a state without m, with a prior", () => {
-  const opts = { learningRate: 0.05, temperature: 0.7, mcSteps: 2, trainSetSize: 9 };
+  const opts = { ...PAPER, learningRate: 0.05, temperature: 0.7, mcSteps: 2, trainSetSize: 9 };
   const a = new BayesBiNN(SHAPES, new Rng(21, "bayesbinn"), opts);
   for (let i = 0; i < 2; i++) a.step(quadLoss).logits.dispose();
   a.usePosteriorAsPrior();
@@ -442,6 +472,7 @@ Deno.test("BayesBiNN.step() leaks no tensors and trains real parameters with Ada
   const gamma = tf.variable(tf.tensor1d([1, 1]));
   const D = [2, -0.5];
   const opt = new BayesBiNN(SHAPES, new Rng(1, "bayesbinn"), {
+    ...PAPER,
     learningRate: 0.01,
     temperature: 1,
     mcSteps: 2,
@@ -478,7 +509,7 @@ Deno.test("initLambda() draws ±λ_init with a seeded sign, plus √λ_std·N(0,
 });
 
 Deno.test("BayesBiNN constructor rejects invalid options with the value", () => {
-  const base = { learningRate: 1e-4, temperature: 1e-10, mcSteps: 1, trainSetSize: 100 };
+  const base = { ...PAPER, learningRate: 1e-4, temperature: 1e-10, mcSteps: 1, trainSetSize: 100 };
   const cases: [Partial<BayesBiNNOptions>, string][] = [
     [{ temperature: 0 }, "Cannot create BayesBiNN as temperature must be > 0: current value is 0"],
     [

@@ -2,14 +2,15 @@ import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initBackend } from "../../../train/backend/mod.ts";
 import { BayesBiNN } from "../../../train/optimizers/bayes_binn.ts";
+import type { LossFn } from "../../../train/optimizers/binary_optimizer.ts";
 import {
   createOptimizer,
-  type LossFn,
-  type OptimizerKind,
   type OptimizerOptions,
-} from "../../../train/optimizers/optimizer.ts";
+} from "../../../train/optimizers/create_optimizer.ts";
+import type { OptimizerKind } from "../../../train/optimizers/optimizer_kind.ts";
 import { STE } from "../../../train/optimizers/ste.ts";
 import { Rng } from "../../../train/random.ts";
+import { optimizerOptions } from "../../_fixtures/optimizer_options.ts";
 import { assertClose, onBackend, withKernels } from "./_hand.ts";
 
 await initBackend("wasm");
@@ -17,7 +18,7 @@ await initBackend("wasm");
 Deno.test("createOptimizer() maps config keys onto BayesBiNN", () => {
   const opt = createOptimizer(
     "bayesbinn",
-    {
+    optimizerOptions("bayesbinn", {
       lr_init: 3e-4,
       temperature: 1e-8,
       mc_steps: 2,
@@ -25,7 +26,7 @@ Deno.test("createOptimizer() maps config keys onto BayesBiNN", () => {
       trainset_scale: 10,
       beta: 0.99,
       kl_reweight: 0.5,
-    },
+    }),
     [[3, 4]],
     new Rng(1, "optimizer"),
     [],
@@ -43,7 +44,7 @@ Deno.test("createOptimizer() maps config keys onto BayesBiNN", () => {
   opt.dispose();
   const custom = createOptimizer(
     "bayesbinn",
-    { train_set_size: 10, lambda_init: 3 },
+    optimizerOptions("bayesbinn", { train_set_size: 10, lambda_init: 3 }),
     [[5]],
     new Rng(1),
     [],
@@ -56,10 +57,10 @@ Deno.test("createOptimizer() maps config keys onto STE (0 or null disables a cla
   const cases = [
     [{ lr_init: 0.01, grad_clip_value: 1, weight_clip_value: 1 }, 1, 1],
     [{ lr_init: 0.01, grad_clip_value: 0 }, null, 1],
-    [{ lr_init: 0.01, weight_clip_value: null }, null, null],
+    [{ lr_init: 0.01, grad_clip_value: null, weight_clip_value: null }, null, null],
   ] as const;
   for (const [opts, gc, wc] of cases) {
-    const opt = createOptimizer("ste", opts, [[2, 2]], new Rng(1), []);
+    const opt = createOptimizer("ste", optimizerOptions("ste", opts), [[2, 2]], new Rng(1), []);
     assert.ok(opt instanceof STE);
     assert.equal(opt.gradClipValue, gc);
     assert.equal(opt.weightClipValue, wc);
@@ -71,7 +72,7 @@ Deno.test("createOptimizer() maps config keys onto STE (0 or null disables a cla
 Deno.test("createOptimizer() rejects an unknown kind and a missing train_set_size", () => {
   const before = tf.memory().numTensors;
   assert.throws(
-    () => createOptimizer("adam" as OptimizerKind, {}, [[2]], new Rng(1), []),
+    () => createOptimizer("adam" as OptimizerKind, optimizerOptions("ste"), [[2]], new Rng(1), []),
     {
       name: "RangeError",
       message:
@@ -79,7 +80,7 @@ Deno.test("createOptimizer() rejects an unknown kind and a missing train_set_siz
     },
   );
   assert.throws(
-    () => createOptimizer("bayesbinn", {}, [[2]], new Rng(1), []),
+    () => createOptimizer("bayesbinn", optimizerOptions("bayesbinn"), [[2]], new Rng(1), []),
     {
       name: "RangeError",
       message:
@@ -92,7 +93,8 @@ Deno.test("createOptimizer() rejects an unknown kind and a missing train_set_siz
 Deno.test("createOptimizer() optimizers free every tensor on dispose()", () => {
   const before = tf.memory().numTensors;
   for (const kind of ["bayesbinn", "ste"] as const) {
-    createOptimizer(kind, { train_set_size: 10 }, [[3, 4], [2, 2, 1, 3]], new Rng(1), []).dispose();
+    const opts = optimizerOptions(kind, { train_set_size: 10 });
+    createOptimizer(kind, opts, [[3, 4], [2, 2, 1, 3]], new Rng(1), []).dispose();
     assert.equal(tf.memory().numTensors, before, kind);
   }
 });
@@ -123,12 +125,21 @@ Deno.test("createOptimizer() optimizers step alike on the native and the JS kern
   };
   for (const backend of ["cpu", "wasm"] as const) {
     await onBackend(backend, () => {
-      const paper = { train_set_size: 100, temperature: 1e-10, lr_init: 1e-4 };
+      const paper = optimizerOptions("bayesbinn", {
+        train_set_size: 100,
+        temperature: 1e-10,
+        lr_init: 1e-4,
+      });
       assert.deepEqual(run("native", "bayesbinn", paper), run("js", "bayesbinn", paper));
-      const soft = { train_set_size: 100, temperature: 1, lambda_init: 0.5, lr_init: 1e-3 };
+      const soft = optimizerOptions("bayesbinn", {
+        train_set_size: 100,
+        temperature: 1,
+        lambda_init: 0.5,
+        lr_init: 1e-3,
+      });
       const [a, b] = [run("native", "bayesbinn", soft), run("js", "bayesbinn", soft)];
       a.forEach((x, i) => assertClose(x, b[i], 2e-4, `${backend} τ = 1 λ.${i}`));
-      const ste = { lr_init: 0.01, grad_clip_value: 1 };
+      const ste = optimizerOptions("ste", { lr_init: 0.01, grad_clip_value: 1 });
       assert.deepEqual(run("native", "ste", ste), run("js", "ste", ste));
     });
   }

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import assert from "node:assert/strict";
 import { initBackend } from "../../../train/backend/mod.ts";
-import type { LossFn } from "../../../train/optimizers/optimizer.ts";
+import type { LossFn } from "../../../train/optimizers/binary_optimizer.ts";
 import { latentInit, STE, type STEOptions } from "../../../train/optimizers/ste.ts";
 import { Rng } from "../../../train/random.ts";
 import {
@@ -118,7 +118,7 @@ for (
 }
 
 Deno.test("STE.modeWeights() and sampleWeights() are sign(latent) with sign(0) = +1", () => {
-  const ste = steWithLatent({ learningRate: 0.01 });
+  const ste = steWithLatent({ learningRate: 0.01, gradClipValue: null, weightClipValue: null });
   const [m] = ste.modeWeights();
   const [s] = ste.sampleWeights(new Rng(1));
   assert.deepEqual([...values(m)], [1, -1, 1, 1, -1, 1]);
@@ -158,6 +158,7 @@ Deno.test("STE getState()/setState() round trip continues bit-identically", () =
   const a = new STE([[2, 3]], new Rng(5, "ste"), {
     learningRate: 0.05,
     gradClipValue: 1,
+    weightClipValue: null,
     realParams: [gamma],
   });
   for (let i = 0; i < 3; i++) a.step(loss).logits.dispose();
@@ -169,6 +170,7 @@ Deno.test("STE getState()/setState() round trip continues bit-identically", () =
   const b = new STE([[2, 3]], new Rng(77, "other"), {
     learningRate: 0.05,
     gradClipValue: 1,
+    weightClipValue: null,
     realParams: [gamma],
   });
   b.setState(saved);
@@ -203,15 +205,15 @@ Deno.test("STE.step() leaks no tensors", () => {
 Deno.test("STE constructor rejects invalid options with the value", () => {
   const cases: [STEOptions, string][] = [
     [
-      { learningRate: -1 },
+      { learningRate: -1, gradClipValue: null, weightClipValue: null },
       "Cannot create STE as learningRate must be a finite number >= 0: current value is -1",
     ],
     [
-      { learningRate: 0.01, gradClipValue: 0 },
+      { learningRate: 0.01, gradClipValue: 0, weightClipValue: null },
       "Cannot create STE as gradClipValue must be a finite number > 0 or null: current value is 0",
     ],
     [
-      { learningRate: 0.01, weightClipValue: -2 },
+      { learningRate: 0.01, gradClipValue: null, weightClipValue: -2 },
       "Cannot create STE as weightClipValue must be a finite number > 0 or null: current value is -2",
     ],
   ];

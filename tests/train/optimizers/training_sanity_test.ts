@@ -13,10 +13,11 @@ import { BinaryNet } from "../../../train/models/binary_net.ts";
 import type { ModelSpec } from "../../../train/models/spec.ts";
 import {
   createOptimizer,
-  type OptimizerKind,
   type OptimizerOptions,
-} from "../../../train/optimizers/optimizer.ts";
+} from "../../../train/optimizers/create_optimizer.ts";
+import type { OptimizerKind } from "../../../train/optimizers/optimizer_kind.ts";
 import { Rng } from "../../../train/random.ts";
+import { optimizerOptions } from "../../_fixtures/optimizer_options.ts";
 import { mnistDataDir } from "../../_fixtures/synthetic_mnist.ts";
 
 await initBackend("wasm");
@@ -50,8 +51,16 @@ const SPEC: ModelSpec = {
 const { x: X, y: Y } = await loadMnist(COUNT);
 
 const CASES: [OptimizerKind, OptimizerOptions][] = [
-  ["bayesbinn", { lr_init: 1e-4, temperature: 1e-10, mc_steps: 1, train_set_size: COUNT }],
-  ["ste", { lr_init: 1e-2, grad_clip_value: 1, weight_clip_value: 1 }],
+  [
+    "bayesbinn",
+    optimizerOptions("bayesbinn", {
+      lr_init: 1e-4,
+      temperature: 1e-10,
+      mc_steps: 1,
+      train_set_size: COUNT,
+    }),
+  ],
+  ["ste", optimizerOptions("ste", { lr_init: 1e-2, grad_clip_value: 1, weight_clip_value: 1 })],
 ];
 
 for (const [kind, opts] of CASES) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { bernoulliSample, modeFromMu } from "../../../train/optimizers/bayes_binn_math.ts";
+import { bernoulliSample, modeFromMu } from "../../../train/optimizers/bayes_binn_prediction.ts";
 import { Rng } from "../../../train/random.ts";
 
 const a = (xs: number[]) => new Float32Array(xs);

@@ -1,8 +1,8 @@
 /**
- * BayesBiNN's prediction weights from its state, over Float32Arrays: the mode
- * and posterior samples (reference.md §BayesBiNN, "Prediction"). The training
- * update itself (relaxed sample, gradient scale, momentum, λ step) runs in the
- * fused kernels of {@linkcode ../backend/optim_kernels.ts}.
+ * BayesBiNN's prediction weights from its state, over Float32Arrays: the mode of the
+ * posterior and samples from it (reference.md §BayesBiNN, "Prediction"). Evaluation and export
+ * use the mode, or C samples with `evaluate_steps` = C > 0 (`export --samples C`). The training
+ * update is in {@linkcode ./bayes_binn.ts}.
  * @module
  */
 
@@ -17,7 +17,7 @@ const f = Math.fround;
  *
  * @example Usage
  * ```ts
- * import { modeFromMu } from "./bayes_binn_math.ts";
+ * import { modeFromMu } from "./bayes_binn_prediction.ts";
  * const w = modeFromMu(new Float32Array([-0.5, 0, 0.5]), new Float32Array(3));
  * if (w.join() !== "-1,-1,1") throw new Error("ties go to −1");
  * ```
@@ -38,7 +38,7 @@ export function modeFromMu(mu: Float32Array, out: Float32Array): Float32Array {
  *
  * @example Usage
  * ```ts
- * import { bernoulliSample } from "./bayes_binn_math.ts";
+ * import { bernoulliSample } from "./bayes_binn_prediction.ts";
  * const w = bernoulliSample(new Float32Array([10, -10]), new Float32Array([0.5, 0.5]), new Float32Array(2));
  * if (w.join() !== "1,-1") throw new Error("bad sample");
  * ```
