@@ -1,22 +1,15 @@
 /**
  * How bnn's export and eval CLIs report a failure: expected input errors (a bad
- * flag, file, checkpoint, dataset or config) become one line on stderr and exit
- * status 2, as in the trainer; anything else is a bug and keeps its stack trace.
+ * flag, file, checkpoint, dataset or config; see `exitCodeFor` in ../cli/errors.ts)
+ * become one line on stderr and exit status 2, as in the trainer; anything else is a
+ * bug and keeps its stack trace.
  * @module
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { parseArgsErrorLine } from "../train/_config_parse_args_error.ts";
+import { exitCodeFor } from "../cli/errors.ts";
 import { ExportError } from "./export_error.ts";
-
-const EXPECTED = new Set([
-  "ExportError",
-  "CheckpointError",
-  "DataError",
-  "ConfigError",
-  "RangeError",
-  "TypeError",
-]);
 
 /**
  * The one-line message of an expected input error, or null for an unexpected one.
@@ -29,7 +22,7 @@ const EXPECTED = new Set([
  * ```
  */
 export function cliErrorLine(command: string, e: unknown): string | null {
-  if (!(e instanceof Error) || !EXPECTED.has(e.name)) return null;
+  if (!(e instanceof Error) || exitCodeFor(e) !== 2) return null;
   return `bnn ${command}: ${e.message.split("\n")[0]}`;
 }
 
@@ -49,7 +42,7 @@ export async function runCli(command: string, body: () => Promise<void>): Promis
     const line = cliErrorLine(command, e);
     if (line === null) throw e;
     console.error(line);
-    Deno.exit(2);
+    Deno.exit(exitCodeFor(e));
   }
   Deno.exit(0);
 }

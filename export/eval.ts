@@ -31,7 +31,9 @@ import {
   normalizationTable,
 } from "../train/data/normalization.ts";
 import { Rng } from "../train/random.ts";
+import { softmaxRows } from "../train/softmax_rows.ts";
 import { splitData } from "../train/data_source.ts";
+import { oneLine } from "../cli/errors.ts";
 import { ExportError } from "./export_error.ts";
 import type { ExportSidecar } from "./export.ts";
 import { type ClassificationMetrics, classificationMetrics } from "./metrics.ts";
@@ -93,10 +95,23 @@ export interface OnnxClassifier {
  * ```
  */
 export async function openClassifier(file: string, threads?: number): Promise<OnnxClassifier> {
+  let stat: Deno.FileInfo;
   try {
-    await Deno.stat(file);
+    stat = await Deno.stat(file);
   } catch {
     throw new ExportError(`model file ${file} does not exist`);
+  }
+  if (!stat.isFile) {
+    throw new ExportError(
+      `model file ${file} is ${
+        stat.isDirectory ? "a folder" : "not a regular file"
+      }, not an .onnx file`,
+    );
+  }
+  if (stat.size > memoryBytes()) {
+    throw new ExportError(
+      `model file ${file} is ${stat.size} bytes, more than this machine's memory: not a bnn model`,
+    );
   }
   let session: ort.InferenceSession;
   try {
@@ -105,8 +120,9 @@ export async function openClassifier(file: string, threads?: number): Promise<On
       threads ? { intraOpNumThreads: threads } : {},
     );
   } catch (e) {
-    const why = String((e as Error).message ?? e).split("\n")[0];
-    throw new ExportError(`${file} is not a loadable ONNX model (onnxruntime: ${why})`);
+    throw new ExportError(
+      `${file} is not a loadable ONNX model (onnxruntime: ${ortReason(e, file)})`,
+    );
   }
   const input = session.inputMetadata[0];
   const shape = input && input.isTensor ? input.shape : [];
@@ -175,14 +191,54 @@ export function fillNchw(
   return out;
 }
 
-function softmaxInPlace(a: Float32Array, k: number): void {
-  for (let r = 0; r < a.length; r += k) {
-    let m = -Infinity;
-    for (let c = 0; c < k; c++) m = Math.max(m, a[r + c]);
-    let s = 0;
-    for (let c = 0; c < k; c++) s += a[r + c] = Math.exp(a[r + c] - m);
-    for (let c = 0; c < k; c++) a[r + c] /= s;
+/** The machine's memory in bytes (unbounded when the `sys` permission is not granted). */
+function memoryBytes(): number {
+  try {
+    return Deno.systemMemoryInfo().total;
+  } catch {
+    return Infinity;
   }
+}
+
+/**
+ * An output of `session.run` as float32 data of `n` values, or an ExportError naming the model:
+ * a damaged model can load and still give another type or shape than it declares.
+ */
+function outputData(
+  out: ort.InferenceSession.OnnxValueMapType,
+  name: string,
+  n: number,
+  what: string,
+): Float32Array {
+  const t = out[name] as ort.Tensor | undefined;
+  if (!t || t.type !== "float32" || !(t.data instanceof Float32Array) || t.data.length !== n) {
+    throw new ExportError(
+      `${what}: output '${name}' is ${
+        t ? `${t.type} [${t.dims.join(", ")}]` : "missing"
+      }, expected float32 with ${n} values`,
+    );
+  }
+  return t.data;
+}
+
+/**
+ * ONNX Runtime's error as a short line: without the "Load model from FILE failed:" prefix and
+ * the C++ source location and signature, control characters (line breaks too: the names in a
+ * damaged model can hold any byte) escaped, at most 200 characters.
+ */
+function ortReason(e: unknown, file: string): string {
+  let why = String((e as Error)?.message ?? e).trim().replace(
+    `Load model from ${file} failed:`,
+    "",
+  );
+  // "/onnxruntime_src/…/model.cc:187 onnxruntime::Model::Model(…) Unsupported model IR version"
+  const at = /^\/\S+:\d+ [^(]*\(/.exec(why);
+  if (at) {
+    let depth = 1, i = at[0].length;
+    for (; i < why.length && depth > 0; i++) depth += why[i] === "(" ? 1 : why[i] === ")" ? -1 : 0;
+    why = why.slice(i).trim();
+  }
+  return oneLine(why, 200);
 }
 
 /** Outputs of {@linkcode predictDataset}. */
@@ -242,14 +298,19 @@ export async function predictDataset(
     const b = Math.min(batchSize, n - start);
     const x = fillNchw(ds, order, start, b, table, buf).subarray(0, b * C * H * W);
     const t0 = performance.now();
-    const out = await m.session.run({ [m.inputName]: new ort.Tensor("float32", x, [b, C, H, W]) });
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await m.session.run({ [m.inputName]: new ort.Tensor("float32", x, [b, C, H, W]) });
+    } catch (e) {
+      throw new ExportError(`${what} fails in onnxruntime: ${ortReason(e, what)}`);
+    }
     seconds += (performance.now() - t0) / 1000;
-    const z = m.logitsName ? (out[m.logitsName].data as Float32Array) : null;
+    const z = m.logitsName ? outputData(out, m.logitsName, b * K, what) : null;
     if (z && logits) logits.set(z, start * K);
-    if (m.probsName) probabilities.set(out[m.probsName].data as Float32Array, start * K);
+    if (m.probsName) probabilities.set(outputData(out, m.probsName, b * K, what), start * K);
     else {
       const p = Float32Array.from(z!);
-      softmaxInPlace(p, K);
+      softmaxRows(p, K);
       probabilities.set(p, start * K);
     }
     for (let i = 0; i < b; i++) labels[i + start] = ds.labels[order[start + i]];

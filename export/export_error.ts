@@ -5,6 +5,8 @@
  * @module
  */
 
+import { UserError } from "../cli/errors.ts";
+
 /**
  * An input to `bnn export` or `bnn eval` that cannot be used.
  *
@@ -15,7 +17,7 @@
  * if (e.name !== "ExportError") throw new Error(e.name);
  * ```
  */
-export class ExportError extends Error {
+export class ExportError extends UserError {
   /** @param message One line naming the input and the problem. */
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -102,6 +102,7 @@ if (import.meta.main) {
     "--doc",
     ...extra,
     "tests/",
+    "cli/",
     "train/",
     "export/",
     "mod.ts",

@@ -25,18 +25,27 @@ export function formatNumber(x: number): string {
 }
 
 /**
- * Writes a config value for a message: strings quoted, numbers compact.
+ * Writes a config value for a message: strings quoted, numbers compact, and anything longer
+ * than 80 characters (a huge string, a deeply nested array) cut to its start and `…`.
  *
  * @example Usage
  * ```ts
  * import { formatValue } from "./_config_check.ts";
  * if (formatValue("mnist") !== '"mnist"' || formatValue(1e-10) !== "1e-10") throw new Error();
+ * if (formatValue("x".repeat(1000)).length !== 80) throw new Error("not cut");
  * ```
  */
 export function formatValue(value: unknown): string {
   if (typeof value === "number") return formatNumber(value);
   if (value === undefined) return "undefined";
-  return JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    // nested too deeply for JSON.stringify's recursion
+    text = Array.isArray(value) ? `[${"[".repeat(80)}` : "{…}";
+  }
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
 /**

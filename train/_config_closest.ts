@@ -38,6 +38,8 @@ export function closest(word: string, candidates: readonly string[]): string | u
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(w.length / 3)) + 1;
   for (const candidate of candidates) {
+    // the distance is at least the difference in length: skip the work for a far longer word
+    if (Math.abs(w.length - candidate.length) >= bestDistance) continue;
     const d = editDistance(w, norm(candidate));
     if (d < bestDistance) {
       best = candidate;

@@ -32,6 +32,7 @@
  */
 
 import { closest } from "./_config_closest.ts";
+import { oneLine, UserError } from "../cli/errors.ts";
 import {
   checkValue,
   describeAllowed,
@@ -53,6 +54,7 @@ import {
   type Optimizer,
   type SteConfig,
 } from "./_config_keys.ts";
+import { isOptimizerKind, OPTIMIZER_KINDS } from "./optimizers/optimizer_kind.ts";
 
 export { ARCHITECTURES, CONFIG_KEYS, numClasses };
 export { configHelp } from "./_config_help.ts";
@@ -100,7 +102,7 @@ export type Config = Readonly<BayesBiNNConfig> | Readonly<SteConfig>;
  * }
  * ```
  */
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   /** The config file's path, or `command line`, or `defaults`. */
   readonly source: string;
   /** The offending key (snake_case), or `""` when the whole file is bad. */
@@ -119,7 +121,6 @@ export class ConfigError extends Error {
 
 /** The keys in table order: the reproduction's file order, then bnn's keys. */
 const KEY_ORDER = Object.keys(CONFIG_KEYS) as ConfigKey[];
-const OPTIMIZERS: readonly Optimizer[] = ["bayesbinn", "ste"];
 /** Training-split sizes, for the check that a limited training set still fills a batch. */
 const TRAIN_SIZES: Readonly<Record<DatasetName, number>> = {
   mnist: 60000,
@@ -197,13 +198,16 @@ function readFile(optimizer: Optimizer, file: string, given: Map<ConfigKey, Entr
   try {
     text = Deno.readTextFileSync(file);
   } catch (e) {
+    if (e instanceof Deno.errors.IsADirectory) throw whole("is a folder, not a config file");
     throw whole(`cannot read config file: ${e instanceof Error ? e.message : String(e)}`);
   }
   let data: unknown;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(text.replace(/^\uFEFF/, "")); // a byte-order mark, as some editors write
   } catch (e) {
-    throw whole(`is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    // V8 quotes the text around the error: control characters and U+FFFD (from bytes that are
+    // not UTF-8) as escapes, to keep the message one readable line
+    throw whole(`is not valid JSON: ${oneLine(e instanceof Error ? e.message : String(e), 200)}`);
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     throw whole(`must hold one JSON object of config keys, got ${formatValue(data)}`);
@@ -218,7 +222,9 @@ function readFile(optimizer: Optimizer, file: string, given: Map<ConfigKey, Entr
     }
     if (!isKey(name)) {
       throw whole(
-        `unknown key "${name}"${suggestion(name, KEY_ORDER)}: allowed keys are listed by --help`,
+        `unknown key ${formatValue(name)}${
+          suggestion(name, KEY_ORDER)
+        }: allowed keys are listed by --help`,
       );
     }
     const entry = { value: value as ConfigValue, origin };
@@ -392,12 +398,14 @@ export function resolveConfig(
   file: string | undefined,
   overrides: Readonly<Record<string, string | undefined>> = {},
 ): Config {
-  if (!OPTIMIZERS.includes(optimizer)) {
+  if (!isOptimizerKind(optimizer)) {
     throw new ConfigError(
       "command line",
       "optimizer",
       optimizer,
-      `optimizer ${formatValue(optimizer)} is not one of "bayesbinn", "ste"`,
+      `optimizer ${formatValue(optimizer)} is not one of ${
+        OPTIMIZER_KINDS.map((k) => JSON.stringify(k)).join(", ")
+      }`,
     );
   }
   const given = new Map<ConfigKey, Entry>();

@@ -9,6 +9,7 @@
  * @module
  */
 import process from "node:process";
+import { UserError } from "../cli/errors.ts";
 import type { Callback } from "./trainer.ts";
 import type { EpochMetrics } from "./metrics_log.ts";
 
@@ -31,7 +32,7 @@ interface WandbSdk {
  * if (new WandbError("x").name !== "WandbError") throw new Error();
  * ```
  */
-export class WandbError extends Error {
+export class WandbError extends UserError {
   /** @param message One line saying what failed. */
   constructor(message: string) {
     super(message);

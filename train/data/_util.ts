@@ -7,11 +7,12 @@
 import { DataError } from "./data_error.ts";
 
 /**
- * Reads a whole file, turning "not found" into a {@linkcode DataError} naming it.
+ * Reads a whole file, turning "not found", "is a directory" and the other file-system errors
+ * (no permission, ...) into a {@linkcode DataError} naming it.
  *
  * @param file The path.
  * @returns The bytes.
- * @throws {DataError} If the file does not exist.
+ * @throws {DataError} If the file does not exist, is a folder, or cannot be read.
  *
  * @example Usage
  * ```ts
@@ -26,13 +27,41 @@ import { DataError } from "./data_error.ts";
  */
 export async function readFileOrFail(file: string): Promise<Uint8Array> {
   try {
+    // a FIFO or device would block or never end: only regular files are read
+    const stat = await Deno.stat(file);
+    if (!stat.isFile && !stat.isDirectory) throw new DataError(file, "is not a regular file");
     return await Deno.readFile(file);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new DataError(file, "file not found", { cause: e });
-    }
-    throw e;
+    if (e instanceof DataError) throw e;
+    throw readError(file, e) ?? e;
   }
+}
+
+/**
+ * The {@linkcode DataError} for a failed read or stat of `file` (not found, a folder, no
+ * permission, ...), or null when `e` is not a file-system error.
+ *
+ * @param file The path.
+ * @param e What the read threw.
+ * @returns The one-line error, or null.
+ *
+ * @example Usage
+ * ```ts
+ * import { readError } from "./_util.ts";
+ * const e = readError("/data/x.bin", new Deno.errors.IsADirectory("Is a directory (os error 21)"));
+ * if (e?.message !== "/data/x.bin: is a folder, not a file") throw new Error(e?.message);
+ * if (readError("x", new TypeError("bug")) !== null) throw new Error();
+ * ```
+ */
+export function readError(file: string, e: unknown): DataError | null {
+  if (e instanceof Deno.errors.NotFound) return new DataError(file, "file not found", { cause: e });
+  if (e instanceof Deno.errors.IsADirectory) {
+    return new DataError(file, "is a folder, not a file", { cause: e });
+  }
+  if (!(e instanceof Error) || !(e.name in Deno.errors)) return null;
+  // Deno's message ends with the operation and the path (": readfile '/x'"): keep the cause only
+  const why = e.message.split("\n")[0].replace(/:\s*\w+ '.*'$/, "");
+  return new DataError(file, `cannot read the file: ${why}`, { cause: e });
 }
 
 /**
@@ -72,4 +101,25 @@ export function checkLabels(
       );
     }
   }
+}
+
+/**
+ * A byte count in decimal units for messages: `1.7 TB`, `30.7 MB`, `512 bytes`.
+ *
+ * @param bytes The count.
+ * @returns The count with a unit (one decimal below 10 of the unit).
+ *
+ * @example Usage
+ * ```ts
+ * import { formatBytes } from "./_util.ts";
+ * if (formatBytes(2 ** 31 * 784) !== "1.7 TB" || formatBytes(176160768) !== "176 MB") throw new Error();
+ * if (formatBytes(512) !== "512 bytes") throw new Error();
+ * ```
+ */
+export function formatBytes(bytes: number): string {
+  const units = ["kB", "MB", "GB", "TB", "PB", "EB"];
+  if (bytes < 1000) return `${bytes} bytes`;
+  let v = bytes / 1000, u = 0;
+  while (v >= 1000 && u < units.length - 1) v /= 1000, u++;
+  return `${v >= 9.95 ? Math.round(v) : v.toFixed(1)} ${units[u]}`;
 }

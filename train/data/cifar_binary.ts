@@ -15,7 +15,7 @@
 import path from "node:path";
 import { DataError } from "./data_error.ts";
 import type { ImageDataset } from "./dataset.ts";
-import { checkLabels, readFileOrFail } from "./_util.ts";
+import { checkLabels, formatBytes, readError, readFileOrFail } from "./_util.ts";
 import { decompressXzCached } from "./xz.ts";
 import { cacheDir as defaultCacheDir } from "./data_dir.ts";
 
@@ -95,12 +95,24 @@ export async function loadCifarBinary(
     );
   }
   const counts: number[] = [];
+  const memory = memoryBytes();
+  let count = 0;
   for (let i = 0; i < paths.length; i++) {
     counts.push(await recordCount(paths[i], files[i], recordSize));
+    count += counts[i];
+    if (count * recordSize > memory) {
+      throw new DataError(
+        files[i],
+        `${counts[i]} records of ${recordSize} bytes (${
+          formatBytes(counts[i] * recordSize)
+        }) do not fit in this machine's memory (${formatBytes(memory)}); is this a ${
+          path.basename(files[i])
+        } in CIFAR-binary format?`,
+      );
+    }
   }
-  const count = counts.reduce((a, b) => a + b, 0);
-  const images = new Uint8Array(count * pixels);
-  const labels = new Uint8Array(count);
+  const images = allocate(count * pixels, files);
+  const labels = allocate(count, files);
   let n = 0;
   for (let i = 0; i < paths.length; i++) {
     const bytes = await readFileOrFail(paths[i]);
@@ -126,15 +138,41 @@ export async function loadCifarBinary(
   };
 }
 
+/** The machine's memory in bytes (unbounded when the `sys` permission is not granted). */
+function memoryBytes(): number {
+  try {
+    return Deno.systemMemoryInfo().total;
+  } catch {
+    return Infinity;
+  }
+}
+
+/** A zeroed byte array, or a DataError naming the files when the memory is not there. */
+function allocate(n: number, files: readonly string[]): Uint8Array {
+  try {
+    return new Uint8Array(n);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new DataError(files.join(", "), `cannot allocate ${formatBytes(n)} for the images`, {
+      cause: e,
+    });
+  }
+}
+
 async function recordCount(file: string, shown: string, recordSize: number): Promise<number> {
   let size: number;
   try {
-    size = (await Deno.stat(file)).size;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new DataError(shown, "file not found", { cause: e });
+    const stat = await Deno.stat(file);
+    if (!stat.isFile) {
+      throw new DataError(
+        shown,
+        stat.isDirectory ? "is a folder, not a file" : "is not a regular file",
+      );
     }
-    throw e;
+    size = stat.size;
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw readError(shown, e) ?? e;
   }
   if (size === 0 || size % recordSize !== 0) {
     throw new DataError(

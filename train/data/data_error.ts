@@ -7,6 +7,8 @@
  * @module
  */
 
+import { UserError } from "../../cli/errors.ts";
+
 /**
  * A dataset file is missing, damaged or not in the expected format.
  *
@@ -19,7 +21,7 @@
  * }
  * ```
  */
-export class DataError extends Error {
+export class DataError extends UserError {
   /** The file or URL the problem is about. */
   readonly file: string;
 

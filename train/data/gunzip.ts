@@ -105,5 +105,10 @@ export function gunzipStream(
 }
 
 function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  const text = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+  // what Deno's DecompressionStream says when bytes follow the end of the gzip stream
+  if (text === "failed to write whole buffer") {
+    return "bytes after the end of the gzip stream: trailing garbage or a second gzip member";
+  }
+  return text;
 }

@@ -13,8 +13,8 @@
 import path from "node:path";
 import { DataError } from "./data_error.ts";
 import type { ImageDataset } from "./dataset.ts";
-import { gunzip, isGzip } from "./gunzip.ts";
-import { checkLabels, readFileOrFail } from "./_util.ts";
+import { gunzipStream, isGzip } from "./gunzip.ts";
+import { checkLabels, formatBytes, readFileOrFail } from "./_util.ts";
 
 /** A parsed IDX file of unsigned bytes. */
 export interface IdxArray {
@@ -30,6 +30,7 @@ export interface IdxArray {
  * @param bytes The file's (decompressed) bytes.
  * @param file The file name, for error messages.
  * @param expectedDims If given, the number of dimensions the file must have (3 for images, 1 for labels).
+ * @param headerOnly Check the magic number and header only, not the data's size.
  * @returns The dimension sizes and the data.
  * @throws {DataError} On a wrong magic number, a non-byte type, or a data size that does not
  *   match the header (truncated or with extra bytes).
@@ -41,7 +42,12 @@ export interface IdxArray {
  * if (labels.dims.join() !== "2" || labels.data.join() !== "7,3") throw new Error();
  * ```
  */
-export function parseIdx(bytes: Uint8Array, file: string, expectedDims?: number): IdxArray {
+export function parseIdx(
+  bytes: Uint8Array,
+  file: string,
+  expectedDims?: number,
+  headerOnly = false,
+): IdxArray {
   if (bytes.length < 4) {
     throw new DataError(file, `truncated IDX file: ${bytes.length} bytes, no 4-byte magic number`);
   }
@@ -77,11 +83,14 @@ export function parseIdx(bytes: Uint8Array, file: string, expectedDims?: number)
     dims.push(view.getUint32(4 + 4 * i));
     size *= dims[i];
   }
+  if (headerOnly) return { dims, data: bytes.subarray(headerSize) };
   const have = bytes.length - headerSize;
   if (have < size) {
     throw new DataError(
       file,
-      `truncated IDX data: header says ${dims.join("×")} = ${size} bytes, file has ${have}`,
+      `truncated IDX data: header says ${dims.join("×")} = ${size} bytes${
+        size >= 1e6 ? ` (${formatBytes(size)})` : ""
+      }, file has ${have}`,
     );
   }
   if (have > size) {
@@ -115,8 +124,73 @@ export function parseIdx(bytes: Uint8Array, file: string, expectedDims?: number)
  */
 export async function readIdxFile(file: string, expectedDims?: number): Promise<IdxArray> {
   let bytes = await readFileOrFail(file);
-  if (isGzip(bytes)) bytes = await gunzip(bytes, file);
+  if (isGzip(bytes)) bytes = await gunzipIdx(bytes, file, expectedDims);
   return parseIdx(bytes, file, expectedDims);
+}
+
+/**
+ * Gunzips an IDX file, reading no more than its header declares: data past that is refused as
+ * soon as it appears, so a small file that inflates to gigabytes (a gzip bomb) is never held.
+ */
+async function gunzipIdx(gz: Uint8Array, file: string, expectedDims?: number): Promise<Uint8Array> {
+  const reader = gunzipStream(new Blob([gz as Uint8Array<ArrayBuffer>]).stream(), file).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let declared = Infinity; // header + data bytes, once the header is in
+  try {
+    while (true) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+      if (declared === Infinity && total >= 4) {
+        const head = concat(chunks, Math.min(total, 4 + 4 * 255));
+        const headerSize = 4 + 4 * head[3];
+        if (head.length >= headerSize) {
+          const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+          let size = 1;
+          for (let i = 4; i < headerSize; i += 4) size *= view.getUint32(i);
+          declared = headerSize + size;
+          // deflate expands at most 1032:1, so more than that was never in the file
+          if (declared > gz.length * 1032 + 1024) {
+            const { dims } = parseIdx(head.subarray(0, headerSize), file, expectedDims, true);
+            throw new DataError(
+              file,
+              `truncated IDX data: header says ${dims.join("×")} = ${size} bytes (${
+                formatBytes(size)
+              }), more than the ${gz.length}-byte gzip file can hold`,
+            );
+          }
+        }
+      }
+      if (total > declared) {
+        // the header's own checks first (magic, dimensions), then the size
+        const { dims } = parseIdx(concat(chunks, declared), file, expectedDims);
+        throw new DataError(
+          file,
+          `IDX data size mismatch: header says ${dims.join("×")} = ${
+            declared - 4 - 4 * dims.length
+          } bytes, the gzip data holds more`,
+        );
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return concat(chunks, total);
+}
+
+/** The first `n` bytes of `chunks` joined. */
+function concat(chunks: readonly Uint8Array[], n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let offset = 0;
+  for (const chunk of chunks) {
+    if (offset >= n) break;
+    const part = chunk.subarray(0, n - offset);
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
 }
 
 /** Options for {@linkcode loadIdxDataset}. */
@@ -154,6 +228,12 @@ export async function loadIdxDataset(options: IdxDatasetOptions): Promise<ImageD
   const images = await readIdxFile(options.images, 3);
   const labels = await readIdxFile(options.labels, 1);
   const [count, height, width] = images.dims;
+  if (count === 0 || height === 0 || width === 0) {
+    throw new DataError(
+      options.images,
+      `header says ${count} images of ${height}×${width}: no ${count === 0 ? "images" : "pixels"}`,
+    );
+  }
   if (labels.dims[0] !== count) {
     throw new DataError(
       options.labels,

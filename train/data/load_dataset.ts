@@ -88,6 +88,32 @@ export async function loadDataset(
   }
   const info = DATASETS[name];
   const files = await locateFiles(info, split, options);
+  try {
+    return await loadFiles(name, info, split, labels, files);
+  } catch (e) {
+    // a damaged file that came out of an .xz: name the .xz, not its copy in the cache
+    const source = e instanceof DataError ? XZ_SOURCES.get(e.file) : undefined;
+    if (source === undefined) throw e;
+    throw new DataError(
+      source,
+      `after xz -d (into ${(e as DataError).file}): ${
+        (e as Error).message.slice((e as DataError).file.length + 2)
+      }`,
+      { cause: e },
+    );
+  }
+}
+
+/** The decompressed copies in the cache of the `.xz` files found, and their sources. */
+const XZ_SOURCES = new Map<string, string>();
+
+async function loadFiles(
+  name: DatasetName,
+  info: DatasetInfo,
+  split: Split,
+  labels: "fine" | "coarse",
+  files: string[],
+): Promise<ImageDataset> {
   if (name === "mnist") {
     const ds = await loadIdxDataset({
       images: files[0],
@@ -183,8 +209,11 @@ async function findFile(dirs: readonly string[], names: readonly string[]): Prom
     for (const name of names) {
       const file = path.join(dir, name);
       try {
-        if ((await Deno.stat(file)).isFile) return file;
+        const stat = await Deno.stat(file);
+        if (stat.isFile) return file;
+        if (stat.isDirectory) throw new DataError(file, "is a folder, not a file");
       } catch (e) {
+        if (e instanceof DataError) throw e;
         if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) throw e;
       }
     }
@@ -195,7 +224,9 @@ async function findFile(dirs: readonly string[], names: readonly string[]): Prom
 async function unxz(file: string, info: DatasetInfo, cache: string): Promise<string> {
   if (!file.endsWith(".xz")) return file;
   const md5 = info.md5[path.basename(file, ".xz")];
-  return await decompressXzCached(file, { cacheDir: cache, md5 });
+  const out = await decompressXzCached(file, { cacheDir: cache, md5 });
+  XZ_SOURCES.set(out, file);
+  return out;
 }
 
 /**

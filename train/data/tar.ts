@@ -19,6 +19,7 @@
 import path from "node:path";
 import { DataError } from "./data_error.ts";
 import { gunzipStream, isGzip } from "./gunzip.ts";
+import { readError } from "./_util.ts";
 
 /** One archive member as read by {@linkcode readTar}. */
 export interface TarMember {
@@ -91,9 +92,10 @@ export async function* readTar(
       let name = longName ?? headerName(header);
       longName = null;
       const padded = Math.ceil(size / BLOCK) * BLOCK;
+      const what = `the ${size}-byte member ${JSON.stringify(name)} (header at byte ${offset})`;
       if (flag === "L" || flag === "x" || flag === "g") {
         // GNU long name or pax extended header: their data describes the next member.
-        const data = await reader.read(padded, false);
+        const data = await reader.read(padded, false, what);
         const text = new TextDecoder().decode(data!.subarray(0, size));
         if (flag === "L") longName = text.replace(/\0.*$/s, "");
         if (flag === "x") longName = paxPath(text) ?? null;
@@ -106,10 +108,10 @@ export async function* readTar(
         ? "directory"
         : "other";
       if (type === "file" && want(name)) {
-        const data = await reader.read(padded, false);
+        const data = await reader.read(padded, false, what);
         yield { name, type, size, data: data!.slice(0, size) };
       } else {
-        await reader.skip(padded);
+        await reader.skip(padded, what);
         yield { name, type, size, data: null };
       }
     }
@@ -140,12 +142,17 @@ export async function* readTar(
 export async function openTar(file: string): Promise<ReadableStream<Uint8Array>> {
   let f: Deno.FsFile;
   try {
+    const stat = await Deno.stat(file);
+    if (!stat.isFile) {
+      throw new DataError(
+        file,
+        stat.isDirectory ? "is a folder, not a file" : "is not a regular file",
+      );
+    }
     f = await Deno.open(file);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new DataError(file, "file not found", { cause: e });
-    }
-    throw e;
+    if (e instanceof DataError) throw e;
+    throw readError(file, e) ?? e;
   }
   const head = new Uint8Array(2);
   const n = await f.read(head);
@@ -186,16 +193,27 @@ export async function extractTar(
     if (member.type !== "file" || member.data === null) continue;
     const target = path.resolve(root, member.name);
     if (!target.startsWith(root + path.sep)) {
-      throw new DataError(file, `member "${member.name}" would be written outside ${root}`);
+      throw new DataError(
+        file,
+        `member ${JSON.stringify(member.name)} would be written outside ${root}`,
+      );
     }
-    await Deno.mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.${crypto.randomUUID()}.tmp`;
     try {
+      await Deno.mkdir(path.dirname(target), { recursive: true });
       await Deno.writeFile(tmp, member.data);
       await Deno.rename(tmp, target);
     } catch (e) {
       await Deno.remove(tmp).catch(() => {});
-      throw e;
+      // e.g. a member "a/b" after a member file "a", or the cache not writable
+      if (!(e instanceof Error) || !(e.name in Deno.errors)) throw e;
+      throw new DataError(
+        file,
+        `cannot extract member ${JSON.stringify(member.name)} to ${target}: ${
+          e.message.split("\n")[0]
+        }`,
+        { cause: e },
+      );
     }
     written.push(target);
   }
@@ -225,7 +243,10 @@ export async function extractTar(
  */
 export function checkMemberName(name: string, source: string): string {
   const bad = (why: string) =>
-    new DataError(source, `refusing archive member "${name}": ${why}; it would escape the folder`);
+    new DataError(
+      source,
+      `refusing archive member ${JSON.stringify(name)}: ${why}; it would escape the folder`,
+    );
   if (name.startsWith("/")) throw bad("absolute path");
   if (/^[A-Za-z]:/.test(name)) throw bad("drive letter");
   if (name.includes("\\")) throw bad("backslash in path");
@@ -251,7 +272,12 @@ function cString(bytes: Uint8Array): string {
 function parseOctal(field: Uint8Array, source: string, offset: number, what: string): number {
   const text = cString(field).trim();
   if (!/^[0-7]+$/.test(text)) {
-    throw new DataError(source, `bad tar header at byte ${offset}: ${what} field "${text}"`);
+    throw new DataError(
+      source,
+      `bad tar header at byte ${offset}: ${what} field ${
+        JSON.stringify(text)
+      } is not an octal number`,
+    );
   }
   return parseInt(text, 8);
 }
@@ -289,34 +315,42 @@ class BlockReader {
     this.#source = source;
   }
 
-  /** `n` bytes, or null at a clean end of stream when `eofOk` and nothing was read. */
-  async read(n: number, eofOk: boolean): Promise<Uint8Array | null> {
-    const out = new Uint8Array(n);
+  /**
+   * `n` bytes, or null at a clean end of stream when `eofOk` and nothing was read. The bytes are
+   * gathered as they arrive and joined at the end, so a header that claims a huge size costs
+   * only the data that is really there.
+   */
+  async read(n: number, eofOk: boolean, what = ""): Promise<Uint8Array | null> {
+    const parts: Uint8Array[] = [];
     let filled = 0;
     while (filled < n) {
       if (this.#pending.length === 0) {
         const { done, value } = await this.#reader.read();
         if (done) {
           if (eofOk && filled === 0) return null;
-          throw this.#truncated(n - filled);
+          throw this.#truncated(n - filled, what);
         }
         this.#pending = value;
       }
       const take = Math.min(n - filled, this.#pending.length);
-      out.set(this.#pending.subarray(0, take), filled);
+      parts.push(this.#pending.subarray(0, take));
       this.#pending = this.#pending.subarray(take);
       filled += take;
     }
     this.position += n;
+    if (parts.length === 1) return parts[0];
+    const out = new Uint8Array(n);
+    let offset = 0;
+    for (const p of parts) out.set(p, offset), offset += p.length;
     return out;
   }
 
-  async skip(n: number): Promise<void> {
+  async skip(n: number, what = ""): Promise<void> {
     let left = n;
     while (left > 0) {
       if (this.#pending.length === 0) {
         const { done, value } = await this.#reader.read();
-        if (done) throw this.#truncated(left);
+        if (done) throw this.#truncated(left, what);
         this.#pending = value;
       }
       const take = Math.min(left, this.#pending.length);
@@ -330,10 +364,12 @@ class BlockReader {
     await this.#reader.cancel().catch(() => {});
   }
 
-  #truncated(missing: number): DataError {
+  #truncated(missing: number, what: string): DataError {
     return new DataError(
       this.#source,
-      `truncated tar archive: ${missing} more bytes expected after byte ${this.position}`,
+      `truncated tar archive: ${missing} more bytes expected after byte ${this.position}${
+        what ? ` for ${what}` : ""
+      }`,
     );
   }
 }

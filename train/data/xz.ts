@@ -85,12 +85,17 @@ export async function decompressXzCached(file: string, options: XzOptions): Prom
   return target;
 }
 
+/** The most memory `xz -d` may use, in MiB. */
+const XZ_MEMLIMIT_MIB = 1024;
+
 async function runXz(xz: string, source: string, tmp: string, file: string): Promise<void> {
   const out = await Deno.open(tmp, { write: true, createNew: true });
   let child: Deno.ChildProcess;
   try {
     child = new Deno.Command(xz, {
-      args: ["-dc", "--", source],
+      // a header may ask for a dictionary of up to 4 GiB: xz refuses one over the limit (the
+      // presets use at most 64 MiB)
+      args: ["-dc", `--memlimit-decompress=${XZ_MEMLIMIT_MIB}MiB`, "--", source],
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -112,8 +117,15 @@ async function runXz(xz: string, source: string, tmp: string, file: string): Pro
     child.status,
   ]);
   if (!status.success) {
-    const why = stderr.trim().split("\n").pop() ?? "";
-    throw new DataError(file, `xz -d failed with exit code ${status.code}: ${why}`);
+    // xz's first line says what is wrong, as "<xz>: <source>: <problem>"
+    const first = stderr.trim().split("\n")[0] ?? "";
+    const why = first.startsWith(`${source}: `, first.indexOf(": ") + 2)
+      ? first.slice(first.indexOf(": ") + 2 + source.length + 2)
+      : first;
+    const limit = /memory usage limit/i.test(why)
+      ? ` (its header asks for more than the ${XZ_MEMLIMIT_MIB} MiB bnn allows for decompression)`
+      : "";
+    throw new DataError(file, `xz -d failed with exit code ${status.code}: ${why}${limit}`);
   }
 }
 
