@@ -11,19 +11,21 @@
  *
  * Output (default `<run dir>/model.onnx`, or `model_samples<K>.onnx`; beside the
  * checkpoint when it is not in a run's `checkpoints/` folder) and its sidecar
- * `<output>.json` are written atomically (temp file + rename).
+ * `<output>.json` are written atomically and together (temp files + renames, the sidecar
+ * last): a killed export leaves the previous pair, the new pair or a model without a
+ * sidecar. A full disk or a folder that cannot be written ends it with one line
+ * (`cannot write OUT: no space left on device`) and leaves the previous files as they were.
  * @module
  */
 import path from "node:path";
-import { type Checkpoint, loadCheckpoint, writeFileAtomic } from "../train/checkpoint.ts";
+import { type Checkpoint, loadCheckpoint, writeTempFile } from "../train/checkpoint.ts";
+import { removeDeadTemps } from "../train/temp_files.ts";
+import { writeError } from "../train/write_error.ts";
 import { buildSpec, type BuildSpecOptions } from "../train/models/architectures.ts";
 import { BinaryNet } from "../train/models/binary_net.ts";
 import type { ModelSpec } from "../train/models/spec.ts";
-import {
-  createOptimizer,
-  type OptimizerKind,
-  type OptimizerOptions,
-} from "../train/optimizers/optimizer.ts";
+import { createOptimizer, type OptimizerOptions } from "../train/optimizers/create_optimizer.ts";
+import { isOptimizerKind, OPTIMIZER_KINDS } from "../train/optimizers/optimizer_kind.ts";
 import { Rng } from "../train/random.ts";
 import { type CheckpointMeta, Model } from "../train/trainer.ts";
 import { NORMALIZATION, type Normalization } from "../train/data/normalization.ts";
@@ -196,12 +198,12 @@ export async function loadRun(where: ResolvedCheckpoint): Promise<LoadedRun> {
       `checkpoint ${file} has no training state in its metadata (not written by bnn train?)`,
     );
   }
-  const kind = config.optimizer as OptimizerKind;
-  if (kind !== "bayesbinn" && kind !== "ste") {
+  const kind = config.optimizer;
+  if (!isOptimizerKind(kind)) {
     throw new ExportError(
-      `checkpoint ${file} has config.optimizer ${
-        JSON.stringify(kind)
-      }; expected "bayesbinn" or "ste"`,
+      `checkpoint ${file} has config.optimizer ${JSON.stringify(kind)}; expected ${
+        OPTIMIZER_KINDS.map((k) => JSON.stringify(k)).join(" or ")
+      }`,
     );
   }
   let spec: ModelSpec;
@@ -237,6 +239,44 @@ async function readJson(file: string): Promise<Record<string, unknown> | null> {
     return JSON.parse(await Deno.readTextFile(file));
   } catch {
     return null;
+  }
+}
+
+/**
+ * Replaces `out` and its sidecar together: both are written to temp files first (fsynced), then
+ * the old sidecar is removed, `out` renamed into place, and the new sidecar last. A process killed
+ * at any moment leaves the old pair, the new pair, or a model without a sidecar — never a model
+ * with the sidecar of another export, nor a torn file. Temp files of killed exports are removed
+ * first (see train/temp_files.ts).
+ */
+async function writeModelAndSidecar(
+  out: string,
+  model: Uint8Array,
+  sidecarPath: string,
+  sidecar: string,
+): Promise<void> {
+  const dir = path.dirname(out);
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw writeError(out, e) ?? e;
+  }
+  for (const f of [out, sidecarPath]) await removeDeadTemps(dir, path.basename(f));
+  const temps: string[] = [];
+  try {
+    temps.push(await writeTempFile(out, model));
+    temps.push(await writeTempFile(sidecarPath, sidecar));
+    await Deno.remove(sidecarPath).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw writeError(sidecarPath, e) ?? e;
+    });
+    await Deno.rename(temps[0]!, out).catch((e) => {
+      throw writeError(out, e) ?? e;
+    });
+    await Deno.rename(temps[1]!, sidecarPath).catch((e) => {
+      throw writeError(sidecarPath, e) ?? e;
+    });
+  } finally {
+    for (const t of temps) await Deno.remove(t).catch(() => {});
   }
 }
 
@@ -336,16 +376,11 @@ export async function writeOnnxExport(
   sidecar.weights.format = format;
   const sidecarPath = `${out}.json`;
   try {
-    await Deno.mkdir(path.dirname(out), { recursive: true });
-    await writeFileAtomic(out, bytes);
-    await writeFileAtomic(sidecarPath, JSON.stringify(sidecar, null, 2) + "\n");
+    await writeModelAndSidecar(out, bytes, sidecarPath, JSON.stringify(sidecar, null, 2) + "\n");
   } catch (e) {
-    if (
-      !(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory ||
-        e instanceof Deno.errors.AlreadyExists || e instanceof Deno.errors.PermissionDenied ||
-        e instanceof Deno.errors.IsADirectory)
-    ) throw e;
-    throw new ExportError(`cannot write ${out}: ${(e as Error).message.split("\n")[0]}`);
+    const w = writeError(out, e);
+    if (w === null) throw e;
+    throw new ExportError(w.message, { cause: e });
   }
   return {
     path: out,

@@ -11,11 +11,15 @@ import { type EpochMetrics, selectBest } from "./metrics_log.ts";
 import { plotCurves } from "./plot.ts";
 import { renderEpochEnd, renderProgress } from "./progress.ts";
 import type { BatchLogs, Callback, Model } from "./trainer.ts";
+import { writeError } from "./write_error.ts";
 
 /**
  * Saves `last.ckpt` after every epoch and every `every` steps within an epoch, and `best.ckpt`
- * whenever an epoch becomes the best by validation accuracy (the latest epoch without validation).
- * All writes are atomic.
+ * whenever an epoch becomes the best by validation accuracy (the latest epoch without validation);
+ * with `atStart`, also `last.ckpt` when training begins, so a run folder has a checkpoint from its
+ * first moment on. All writes are atomic; at an epoch's end `best.ckpt` is written before
+ * `last.ckpt`, so a process killed between the two resumes from the previous `last.ckpt` and
+ * writes that `best.ckpt` again, as a run never interrupted does.
  *
  * @example Usage
  * ```ts ignore
@@ -28,12 +32,14 @@ export class ModelCheckpoint implements Callback {
    * @param dir The checkpoints folder (created if missing).
    * @param every Steps between mid-epoch saves of `last.ckpt`; 0 = only at epoch ends.
    * @param extra Metadata stored in every checkpoint (config, spec, ...).
+   * @param options `atStart`: save `last.ckpt` in `onTrainBegin` too (a run's first checkpoint).
    * @throws {RangeError} If `every` is not a non-negative integer.
    */
   constructor(
     readonly dir: string,
     readonly every = 0,
     readonly extra: Record<string, unknown> = {},
+    readonly options: { atStart?: boolean } = {},
   ) {
     if (!Number.isInteger(every) || every < 0) {
       throw new RangeError(
@@ -52,10 +58,13 @@ export class ModelCheckpoint implements Callback {
     return path.join(this.dir, "best.ckpt");
   }
 
-  /** Keeps the model and creates the folder. */
+  /** Keeps the model, creates the folder and, with `atStart`, saves `last.ckpt`. */
   async onTrainBegin(model: Model): Promise<void> {
     this.#model = model;
-    await Deno.mkdir(this.dir, { recursive: true });
+    await mkdirOrFail(this.dir);
+    if (this.options.atStart) {
+      await writeFileAtomic(this.lastPath, encodeCheckpoint(model.checkpoint(this.extra)));
+    }
   }
 
   /** Saves `last.ckpt` every `every` steps, except at the epoch's last step. */
@@ -65,12 +74,21 @@ export class ModelCheckpoint implements Callback {
     }
   }
 
-  /** Saves `last.ckpt`, and `best.ckpt` when this epoch is the best so far. */
+  /** Saves `best.ckpt` when this epoch is the best so far, then `last.ckpt`. */
   async onEpochEnd(m: EpochMetrics): Promise<void> {
     const model = this.#model!;
     const bytes = encodeCheckpoint(model.checkpoint(this.extra));
-    await writeFileAtomic(this.lastPath, bytes);
     if (model.state!.bestEpoch === m.epoch) await writeFileAtomic(this.bestPath, bytes);
+    await writeFileAtomic(this.lastPath, bytes);
+  }
+}
+
+/** `Deno.mkdir(dir, { recursive: true })`, a failure as one line (see ./write_error.ts). */
+async function mkdirOrFail(dir: string): Promise<void> {
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw writeError(dir, e) ?? e;
   }
 }
 
@@ -110,7 +128,7 @@ export class RunLogger implements Callback {
   async onTrainBegin(model: Model): Promise<void> {
     this.#model = model;
     this.#startedAt = performance.now();
-    await Deno.mkdir(this.dir, { recursive: true });
+    await mkdirOrFail(this.dir);
   }
 
   /** Rewrites `metrics.jsonl`, `curves.svg` and `summary.json`. */

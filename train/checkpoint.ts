@@ -21,7 +21,9 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import path from "node:path";
+import { oneLine, UserError } from "../cli/errors.ts";
+import { tempPathFor } from "./temp_files.ts";
+import { writeError } from "./write_error.ts";
 
 /** The checkpoint format version this code writes and reads. */
 export const CHECKPOINT_VERSION = 1;
@@ -47,7 +49,7 @@ export interface Checkpoint<M = Record<string, unknown>> {
  * if (e.name !== "CheckpointError") throw new Error("wrong name");
  * ```
  */
-export class CheckpointError extends Error {
+export class CheckpointError extends UserError {
   /** @param message One line naming the file and the problem. */
   constructor(message: string) {
     super(message);
@@ -121,15 +123,70 @@ export function decodeCheckpoint<M = Record<string, unknown>>(
   bytes: Uint8Array,
   name: string,
 ): Checkpoint<M> {
-  if (bytes.length < MAGIC.length || MAGIC.some((b, i) => bytes[i] !== b)) {
-    throw new CheckpointError(`${name} is not a bnn checkpoint (bad magic bytes)`);
+  const { headerBytes } = checkPrefix(bytes, bytes.length, name);
+  const payload = bytes.subarray(PREFIX_BYTES);
+  const digest = createHash("sha256").update(payload).digest();
+  if (digest.some((b, i) => bytes[24 + i] !== b)) {
+    throw new CheckpointError(`checkpoint ${name} is corrupt (SHA-256 checksum mismatch)`);
   }
-  if (bytes.length < PREFIX_BYTES) {
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder().decode(payload.subarray(0, headerBytes)));
+  } catch (e) {
     throw new CheckpointError(
-      `checkpoint ${name} is truncated (${bytes.length} of at least ${PREFIX_BYTES} bytes)`,
+      `checkpoint ${name} has an unreadable header: ${oneLine((e as Error).message, 200)}`,
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bad = (what: string) => new CheckpointError(`checkpoint ${name} has a bad header: ${what}`);
+  if (typeof header !== "object" || header === null || Array.isArray(header)) {
+    throw bad("not a JSON object");
+  }
+  const { meta, blobs: table } = header as { meta?: unknown; blobs?: unknown };
+  if (!("meta" in header)) throw bad("no meta");
+  if (!Array.isArray(table)) throw bad("no blobs table");
+  const blobStart = Math.ceil(headerBytes / 8) * 8;
+  const blobs: Record<string, Float32Array> = {};
+  for (const [i, b] of table.entries()) {
+    const { name: blob, offset, length } = (b ?? {}) as Record<string, unknown>;
+    if (typeof blob !== "string" || blob === "__proto__" || Object.hasOwn(blobs, blob)) {
+      throw bad(`blob ${i} has a missing, reserved or repeated name`);
+    }
+    if (
+      !Number.isSafeInteger(offset) || (offset as number) < 0 || (offset as number) % 4 !== 0 ||
+      !Number.isSafeInteger(length) || (length as number) < 0
+    ) {
+      throw bad(`blob '${oneLine(blob, 80)}' has a bad offset or length`);
+    }
+    const start = blobStart + (offset as number);
+    const end = start + (length as number) * 4;
+    if (end > payload.length) {
+      throw new CheckpointError(
+        `checkpoint ${name} blob '${oneLine(blob, 80)}' runs past the end of the file`,
+      );
+    }
+    blobs[blob] = new Float32Array(payload.slice(start, end).buffer);
+  }
+  return { meta: meta as M, blobs };
+}
+
+/**
+ * Checks a checkpoint's fixed prefix (magic, version, header and payload lengths) against the
+ * file's size, before anything is allocated from it; returns the two lengths.
+ */
+function checkPrefix(
+  prefix: Uint8Array,
+  size: number,
+  name: string,
+): { headerBytes: number; payloadBytes: number } {
+  if (prefix.length < MAGIC.length || MAGIC.some((b, i) => prefix[i] !== b)) {
+    throw new CheckpointError(`${name} is not a bnn checkpoint (bad magic bytes)`);
+  }
+  if (size < PREFIX_BYTES || prefix.length < PREFIX_BYTES) {
+    throw new CheckpointError(
+      `checkpoint ${name} is truncated (${size} of at least ${PREFIX_BYTES} bytes)`,
+    );
+  }
+  const view = new DataView(prefix.buffer, prefix.byteOffset, PREFIX_BYTES);
   const version = view.getUint32(8, true);
   if (version !== CHECKPOINT_VERSION) {
     throw new CheckpointError(
@@ -138,43 +195,28 @@ export function decodeCheckpoint<M = Record<string, unknown>>(
   }
   const headerBytes = view.getUint32(12, true);
   const payloadBytes = view.getFloat64(16, true);
+  if (!Number.isSafeInteger(payloadBytes) || payloadBytes < 0) {
+    throw new CheckpointError(
+      `checkpoint ${name} is corrupt: its payload length field reads ${
+        Number.isFinite(payloadBytes) ? payloadBytes : "no number"
+      }, not a byte count`,
+    );
+  }
+  if (payloadBytes < headerBytes) {
+    throw new CheckpointError(
+      `checkpoint ${name} is corrupt: its ${payloadBytes}-byte payload cannot hold its ${headerBytes}-byte header`,
+    );
+  }
   const total = PREFIX_BYTES + payloadBytes;
-  if (bytes.length < total) {
+  if (size < total) {
+    throw new CheckpointError(`checkpoint ${name} is truncated (${size} of ${total} bytes)`);
+  }
+  if (size > total) {
     throw new CheckpointError(
-      `checkpoint ${name} is truncated (${bytes.length} of ${total} bytes)`,
+      `checkpoint ${name} has ${size - total} trailing bytes (expected ${total} bytes)`,
     );
   }
-  if (bytes.length > total) {
-    throw new CheckpointError(
-      `checkpoint ${name} has ${bytes.length - total} trailing bytes (expected ${total} bytes)`,
-    );
-  }
-  const payload = bytes.subarray(PREFIX_BYTES);
-  const digest = createHash("sha256").update(payload).digest();
-  if (digest.some((b, i) => bytes[24 + i] !== b)) {
-    throw new CheckpointError(`checkpoint ${name} is corrupt (SHA-256 checksum mismatch)`);
-  }
-  let header: { meta: M; blobs: { name: string; offset: number; length: number }[] };
-  try {
-    header = JSON.parse(new TextDecoder().decode(payload.subarray(0, headerBytes)));
-  } catch (e) {
-    throw new CheckpointError(
-      `checkpoint ${name} has an unreadable header: ${(e as Error).message}`,
-    );
-  }
-  const blobStart = Math.ceil(headerBytes / 8) * 8;
-  const blobs: Record<string, Float32Array> = {};
-  for (const b of header.blobs) {
-    const start = blobStart + b.offset;
-    const end = start + b.length * 4;
-    if (end > payload.length) {
-      throw new CheckpointError(
-        `checkpoint ${name} blob '${b.name}' runs past the end of the file`,
-      );
-    }
-    blobs[b.name] = new Float32Array(payload.slice(start, end).buffer);
-  }
-  return { meta: header.meta, blobs };
+  return { headerBytes, payloadBytes };
 }
 
 /**
@@ -183,6 +225,8 @@ export function decodeCheckpoint<M = Record<string, unknown>>(
  *
  * @param file The destination path.
  * @param ckpt The metadata and blobs.
+ * @throws {WriteError} When the folder cannot be written (see {@linkcode writeFileAtomic}); the
+ *   previous checkpoint at `file` is then kept.
  *
  * @example Usage
  * ```ts
@@ -220,21 +264,43 @@ export async function loadCheckpoint<M = Record<string, unknown>>(
 ): Promise<Checkpoint<M>> {
   let bytes: Uint8Array;
   try {
+    const stat = await Deno.stat(file);
+    if (!stat.isFile) {
+      throw new CheckpointError(
+        `checkpoint ${file} is ${stat.isDirectory ? "a folder" : "not a regular file"}`,
+      );
+    }
+    // the prefix first: a lying length, or a huge file that is no checkpoint, is refused unread
+    using f = await Deno.open(file);
+    const prefix = new Uint8Array(PREFIX_BYTES);
+    let got = 0;
+    for (let n: number | null = 0; n !== null && got < PREFIX_BYTES; got += n ?? 0) {
+      n = await f.read(prefix.subarray(got));
+    }
+    checkPrefix(prefix.subarray(0, got), stat.size, file);
     bytes = await Deno.readFile(file);
   } catch (e) {
+    if (e instanceof CheckpointError) throw e;
     if (e instanceof Deno.errors.NotFound) {
       throw new CheckpointError(`checkpoint ${file} does not exist`);
     }
-    throw new CheckpointError(`cannot read checkpoint ${file}: ${(e as Error).message}`);
+    throw new CheckpointError(
+      `cannot read checkpoint ${file}: ${oneLine((e as Error).message, 200)}`,
+    );
   }
   return decodeCheckpoint<M>(bytes, file);
 }
 
 /**
- * Writes bytes or text atomically (temp file in the same folder + fsync + rename).
+ * Writes bytes or text atomically: a temp file beside `file` (`.NAME.<pid>.<hex>.tmp`, see
+ * ./temp_files.ts), fsync, then a rename over `file`. A process killed at any moment leaves the
+ * old `file` or the new one, never a torn one; a failed write (disk full, no permission) removes
+ * its temp file, keeps the old `file` and throws one line naming `file` and the cause.
  *
  * @param file The destination path.
  * @param data The content.
+ * @throws {WriteError} When the folder cannot be written: no space left on device, permission
+ *   denied, read-only file system, missing folder, ...
  *
  * @example Usage
  * ```ts
@@ -246,25 +312,53 @@ export async function loadCheckpoint<M = Record<string, unknown>>(
  * ```
  */
 export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const dir = path.dirname(file);
-  const tmp = path.join(
-    dir,
-    `.${path.basename(file)}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`,
-  );
-  const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
+  const tmp = await writeTempFile(file, data);
   try {
-    try {
-      let written = 0;
-      while (written < bytes.length) written += await f.write(bytes.subarray(written));
-      await f.sync();
-    } finally {
-      f.close();
-    }
     await Deno.rename(tmp, file);
   } catch (e) {
-    // a failed write (disk full) or rename leaves no temp file behind
     await Deno.remove(tmp).catch(() => {});
-    throw e;
+    throw writeError(file, e) ?? e;
+  }
+}
+
+/**
+ * The first half of {@linkcode writeFileAtomic}: writes `data` to a fresh temp file beside
+ * `file` and fsyncs it; renaming it over `file` is the caller's (to replace several files
+ * together). A failed write removes the temp file.
+ *
+ * @param file The destination path.
+ * @param data The content.
+ * @returns The temp file's path.
+ * @throws {WriteError} When the folder cannot be written (no space, no permission, ...).
+ *
+ * @example Usage
+ * ```ts
+ * import { writeTempFile } from "./checkpoint.ts";
+ * const dir = await Deno.makeTempDir();
+ * const tmp = await writeTempFile(`${dir}/x.json`, "{}");
+ * await Deno.rename(tmp, `${dir}/x.json`);
+ * if (await Deno.readTextFile(`${dir}/x.json`) !== "{}") throw new Error("not written");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeTempFile(file: string, data: Uint8Array | string): Promise<string> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const tmp = tempPathFor(file);
+  let f: Deno.FsFile | null = null;
+  try {
+    f = await Deno.open(tmp, { write: true, createNew: true });
+    let written = 0;
+    while (written < bytes.length) written += await f.write(bytes.subarray(written));
+    await f.sync();
+    f.close();
+    f = null;
+    return tmp;
+  } catch (e) {
+    try {
+      f?.close();
+    } catch { /* already closed */ }
+    // a failed write (disk full) leaves no temp file behind
+    await Deno.remove(tmp).catch(() => {});
+    throw writeError(file, e) ?? e;
   }
 }

@@ -14,6 +14,16 @@
  * `RUN_DIR/checkpoints/last.ckpt` and ends with the same weights, bit for bit, as a run that was
  * never interrupted.
  *
+ * Crash safety: every file of the run folder is written atomically (temp file, fsync, rename), so
+ * a process killed at any moment leaves each file whole or absent. A new run saves its first
+ * `last.ckpt` (step 0) before `config.json`; a folder killed before that has no config and is
+ * started again with the same command, one with `config.json` but no checkpoint (from an older
+ * bnn) restarts from step 0 on `--resume`, and one with a checkpoint but no `config.json` gets it
+ * back from the checkpoint. While it runs, `train` holds `RUN_DIR/run.lock` (./run_lock.ts): a
+ * second `train` on the same folder stops with one line naming the holder. A file that cannot be
+ * written (disk full, no permission, read-only) ends the run with one line naming it, exit code
+ * 2, the previous checkpoint intact.
+ *
  * With `num_tasks` T > 1 (BayesBiNN only; the config refuses the key for STE, which has no prior)
  * it runs permuted-MNIST continual learning (./continual.ts): T tasks of `epochs` epochs each, the
  * prior λ₀ set to the previous task's posterior, every seen task tested after each epoch under its
@@ -26,9 +36,10 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs";
+import { exitCodeFor, UserError } from "../cli/errors.ts";
 import { BACKEND_NAMES, type BackendName, initBackend } from "./backend/mod.ts";
 import { ModelCheckpoint, ProgressLogger, RunLogger } from "./callbacks.ts";
-import { CheckpointError, loadCheckpoint } from "./checkpoint.ts";
+import { CheckpointError, loadCheckpoint, writeFileAtomic } from "./checkpoint.ts";
 import {
   type Config,
   configHelp,
@@ -37,7 +48,6 @@ import {
   configToJson,
   pickConfigOverrides,
   resolveConfig,
-  saveResolvedConfig,
 } from "./config.ts";
 import type { ImageDataset } from "./data/dataset.ts";
 import { loadDataset } from "./data/load_dataset.ts";
@@ -45,7 +55,8 @@ import { parseArgsErrorLine } from "./_config_parse_args_error.ts";
 import { buildSpec, type BuildSpecOptions } from "./models/architectures.ts";
 import { BinaryNet } from "./models/binary_net.ts";
 import { formatSummary, summarize } from "./models/summary.ts";
-import { createOptimizer } from "./optimizers/optimizer.ts";
+import { createOptimizer } from "./optimizers/create_optimizer.ts";
+import type { OptimizerKind } from "./optimizers/optimizer_kind.ts";
 import { Rng } from "./random.ts";
 import { type Callback, type CheckpointMeta, Model, NonFiniteError } from "./trainer.ts";
 import { type DataSource, sizeOf, splitData } from "./data_source.ts";
@@ -53,6 +64,8 @@ import { fitContinual } from "./continual.ts";
 import { selectBest } from "./metrics_log.ts";
 import { wandbCallback } from "./wandb.ts";
 import { takeFirst } from "./data/take_first.ts";
+import { assertRunFolderFree, lockRunFolder } from "./run_lock.ts";
+import { removeDeadTemps } from "./temp_files.ts";
 
 /**
  * A bad command line; the CLI prints its message as one line.
@@ -68,7 +81,7 @@ import { takeFirst } from "./data/take_first.ts";
  * }
  * ```
  */
-export class UsageError extends Error {
+export class UsageError extends UserError {
   /** @param message One line naming the flag or argument and what is allowed. */
   constructor(message: string) {
     super(message);
@@ -105,7 +118,7 @@ const OWN_OPTIONS = {
 
 /** Parsed command line. */
 export interface CliArgs {
-  optimizer: "bayesbinn" | "ste";
+  optimizer: OptimizerKind;
   configFile?: string;
   overrides: Record<string, string>;
   dataDir?: string;
@@ -290,18 +303,9 @@ export async function main(
       io.err(`error: training stopped: ${line}; ${kept}\n`);
       return 3;
     }
-    const known = [
-      "UsageError",
-      "ConfigError",
-      "CheckpointError",
-      "DataError",
-      "WandbError",
-      "RangeError",
-      "TypeError",
-    ];
     io.err(`error: ${line}\n`);
     if (debugEnabled()) io.err(`${err.stack}\n`);
-    return known.includes(err.name) || err instanceof Deno.errors.NotFound ? 2 : 1;
+    return exitCodeFor(e);
   }
 }
 
@@ -323,14 +327,20 @@ function defaultIo() {
   };
 }
 
+/**
+ * Runs a training: resolves the run folder, takes its lock (./run_lock.ts: a second process on
+ * the same folder stops with one line naming the holder, a `RunLockError`), removes temp files
+ * that killed processes left there (./temp_files.ts), trains, and releases the lock however it
+ * ends. A file that cannot be written (disk full, no permission) throws a `WriteError`
+ * (./write_error.ts), one line naming the file; both are `UserError`s (exit code 2).
+ */
 async function train(
   cli: CliArgs,
   io: { out: (s: string) => void; err: (s: string) => void; tty: boolean },
   onCheckpointDir: (p: string) => void,
 ): Promise<number> {
-  let config: Config;
+  let fresh: Config | null = null;
   let runDir: string;
-  let resumeFrom: Awaited<ReturnType<typeof loadCheckpoint<RunMeta>>> | null = null;
   if (cli.resume !== undefined) {
     if (
       cli.configFile !== undefined || Object.keys(cli.overrides).length > 0 || cli.out !== undefined
@@ -340,7 +350,101 @@ async function train(
       );
     }
     runDir = cli.resume;
-    const ckptPath = path.join(runDir, "checkpoints", "last.ckpt");
+    if (!(await exists(runDir))) {
+      throw new CheckpointError(
+        `checkpoint ${path.join(runDir, "checkpoints", "last.ckpt")} does not exist`,
+      );
+    }
+    if (await notFolder(runDir)) {
+      throw new UsageError(`--resume ${runDir} is a file, not a run folder`);
+    }
+  } else {
+    fresh = resolveConfig(cli.optimizer, cli.configFile, cli.overrides);
+    runDir = cli.out ?? path.join("runs", `${fresh.optimizer}-${fresh.dataset}-${timestamp()}`);
+    if (await notFolder(runDir)) {
+      throw new UsageError(`--out ${runDir} is a file, not a folder: choose another --out`);
+    }
+    await assertRunFolderFree(runDir); // a running train is named, rather than its checkpoint
+    await refuseUsedFolder(runDir);
+    checkContinual(fresh);
+  }
+  // bad input fails before the run folder is touched
+  await checkDataDir(cli.dataDir);
+  const lock = await lockRunFolder(runDir);
+  try {
+    for (const dir of [runDir, path.join(runDir, "checkpoints")]) await removeDeadTemps(dir);
+    return await trainIn(runDir, fresh, cli, io, onCheckpointDir);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Refuses a new run in a folder that holds one (it would overwrite its checkpoints). */
+async function refuseUsedFolder(runDir: string): Promise<void> {
+  if (await exists(path.join(runDir, "checkpoints", "last.ckpt"))) {
+    throw new UsageError(
+      `run folder ${runDir} already holds a run: continue it with --resume ${runDir} or choose another --out`,
+    );
+  }
+}
+
+/** Refuses a continual-learning config with a validation split. */
+function checkContinual(config: Config): void {
+  const numTasks = config.optimizer === "bayesbinn" ? config.num_tasks : 1;
+  if (numTasks > 1 && config.validation_split > 0) {
+    throw new UsageError(
+      `validation_split = ${config.validation_split} with num_tasks = ${numTasks}: continual learning has no validation split (as the original), set validation_split 0`,
+    );
+  }
+}
+
+/** Refuses a `--data-dir` that is not a folder. */
+async function checkDataDir(dataDir: string | undefined): Promise<void> {
+  if (dataDir === undefined) return;
+  const stat = await Deno.stat(dataDir).catch((e) => {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  });
+  if (stat === null || !stat.isDirectory) {
+    throw new UsageError(
+      `--data-dir ${dataDir} ${stat === null ? "does not exist" : "is not a folder"}`,
+    );
+  }
+}
+
+/** The config of a run folder that has a `config.json` but no checkpoint (killed before it). */
+async function configOnly(runDir: string, cli: CliArgs): Promise<Config> {
+  const configPath = path.join(runDir, "config.json");
+  const ckptPath = path.join(runDir, "checkpoints", "last.ckpt");
+  if (!(await exists(configPath))) {
+    throw new CheckpointError(
+      `checkpoint ${ckptPath} does not exist, nor ${configPath}: nothing to resume (start the run again with --out ${runDir})`,
+    );
+  }
+  return resolveConfig(cli.optimizer, configPath, {});
+}
+
+/** {@linkcode train} with the run folder locked; `fresh` is the config of a new run. */
+async function trainIn(
+  runDir: string,
+  fresh: Config | null,
+  cli: CliArgs,
+  io: { out: (s: string) => void; err: (s: string) => void; tty: boolean },
+  onCheckpointDir: (p: string) => void,
+): Promise<number> {
+  let config: Config;
+  let resumeFrom: Awaited<ReturnType<typeof loadCheckpoint<RunMeta>>> | null = null;
+  const ckptPath = path.join(runDir, "checkpoints", "last.ckpt");
+  const configPath = path.join(runDir, "config.json");
+  if (fresh !== null) {
+    config = fresh;
+    // again, now that no other process can start one there
+    await refuseUsedFolder(runDir);
+  } else if (!(await exists(ckptPath))) {
+    // killed before its first checkpoint: start it again from step 0 with its saved config
+    config = await configOnly(runDir, cli);
+    io.err(`note: ${runDir} has no checkpoint yet: starting it from step 0 with ${configPath}\n`);
+  } else {
     resumeFrom = await loadCheckpoint<RunMeta>(ckptPath);
     const saved = resumeFrom.meta.config;
     if (typeof saved !== "object" || saved === null || saved.optimizer !== cli.optimizer) {
@@ -348,41 +452,19 @@ async function train(
         `checkpoint ${ckptPath} is a ${JSON.stringify(saved?.optimizer)} run, not ${cli.optimizer}`,
       );
     }
-    config = resolveConfig(cli.optimizer, path.join(runDir, "config.json"), {});
+    // killed between its first checkpoint and config.json: the checkpoint's config is the run's
+    if (!(await exists(configPath))) {
+      await writeFileAtomic(configPath, configToJson(saved as unknown as Config));
+    }
+    config = resolveConfig(cli.optimizer, configPath, {});
     if (configToJson(config) !== configToJson(saved as unknown as Config)) {
       throw new CheckpointError(
-        `${path.join(runDir, "config.json")} does not match the config in ${ckptPath}`,
-      );
-    }
-  } else {
-    config = resolveConfig(cli.optimizer, cli.configFile, cli.overrides);
-    runDir = cli.out ?? path.join("runs", `${config.optimizer}-${config.dataset}-${timestamp()}`);
-    if (await notFolder(runDir)) {
-      throw new UsageError(`--out ${runDir} is a file, not a folder: choose another --out`);
-    }
-    if (await exists(path.join(runDir, "checkpoints", "last.ckpt"))) {
-      throw new UsageError(
-        `run folder ${runDir} already holds a run: continue it with --resume ${runDir} or choose another --out`,
+        `${configPath} does not match the config in ${ckptPath}`,
       );
     }
   }
-  if (cli.dataDir !== undefined) {
-    const stat = await Deno.stat(cli.dataDir).catch((e) => {
-      if (e instanceof Deno.errors.NotFound) return null;
-      throw e;
-    });
-    if (stat === null || !stat.isDirectory) {
-      throw new UsageError(
-        `--data-dir ${cli.dataDir} ${stat === null ? "does not exist" : "is not a folder"}`,
-      );
-    }
-  }
+  checkContinual(config);
   const numTasks = config.optimizer === "bayesbinn" ? config.num_tasks : 1;
-  if (numTasks > 1 && config.validation_split > 0) {
-    throw new UsageError(
-      `validation_split = ${config.validation_split} with num_tasks = ${numTasks}: continual learning has no validation split (as the original), set validation_split 0`,
-    );
-  }
   // a finished run (its summary says so too: a kill right after the last checkpoint leaves it
   // unfinished, and resuming then completes the run folder)
   const done = resumeFrom?.meta.training;
@@ -435,7 +517,6 @@ async function train(
     evalBatchSize: config.test_batch_size,
   });
   if (resumeFrom !== null) {
-    const ckptPath = path.join(runDir, "checkpoints", "last.ckpt");
     if (typeof resumeFrom.meta.training !== "object" || resumeFrom.meta.training === null) {
       throw new CheckpointError(`checkpoint ${ckptPath} holds no training state`);
     }
@@ -448,8 +529,6 @@ async function train(
     }
   }
 
-  await Deno.mkdir(path.join(runDir, "checkpoints"), { recursive: true });
-  if (resumeFrom === null) saveResolvedConfig(config, path.join(runDir, "config.json"));
   const ckptDir = path.join(runDir, "checkpoints");
   onCheckpointDir(path.join(ckptDir, "last.ckpt"));
 
@@ -478,8 +557,23 @@ async function train(
     : cli.configFile
     ? path.basename(cli.configFile, ".json")
     : "defaults";
+  // the checkpoint before the logs, so metrics.jsonl never runs ahead of last.ckpt; a new run's
+  // first checkpoint (at step 0) before its config.json, so a folder with config.json always has
+  // a checkpoint to resume from (--resume rewrites config.json from the checkpoint if missing)
   const callbacks: Callback[] = [
     new ProgressLogger(io.tty, io.out, config.epochs),
+    new ModelCheckpoint(ckptDir, checkpointEvery, {
+      config: JSON.parse(configToJson(config)),
+      spec,
+      seed: config.seed,
+      config_name: configName,
+      data_dir: dataDir === undefined ? null : path.resolve(dataDir),
+      backend,
+      checkpoint_every: checkpointEvery,
+    }, { atStart: resumeFrom === null }),
+    ...(resumeFrom === null
+      ? [{ onTrainBegin: () => writeFileAtomic(configPath, configToJson(config)) }]
+      : []),
     new RunLogger(runDir, {
       config_name: configName,
       optimizer: config.optimizer,
@@ -491,15 +585,6 @@ async function train(
       val_examples: val ? sizeOf(val) : 0,
       test_examples: test.count,
       ...(numTasks > 1 ? { num_tasks: numTasks } : {}),
-    }),
-    new ModelCheckpoint(ckptDir, checkpointEvery, {
-      config: JSON.parse(configToJson(config)),
-      spec,
-      seed: config.seed,
-      config_name: configName,
-      data_dir: dataDir === undefined ? null : path.resolve(dataDir),
-      backend,
-      checkpoint_every: checkpointEvery,
     }),
   ];
   if (cli.wandb) callbacks.push(await wandbCallback(config));

@@ -6,10 +6,11 @@ import type { ImageDataset } from "../../train/data/dataset.ts";
 import { loadDataset } from "../../train/data/load_dataset.ts";
 import { buildSpec } from "../../train/models/architectures.ts";
 import { BinaryNet } from "../../train/models/binary_net.ts";
-import { createOptimizer } from "../../train/optimizers/optimizer.ts";
+import { createOptimizer } from "../../train/optimizers/create_optimizer.ts";
 import { Rng } from "../../train/random.ts";
 import { type Callback, type CheckpointMeta, Model } from "../../train/trainer.ts";
 import { splitData } from "../../train/data_source.ts";
+import { optimizerOptions } from "../_fixtures/optimizer_options.ts";
 import { mnistDataDir } from "../_fixtures/synthetic_mnist.ts";
 
 const DATA_DIR = await mnistDataDir();
@@ -26,7 +27,13 @@ const { train, val } = splitData(small, 0.25, 1); // 300 train (6 steps of 50), 
 
 function model(): Model {
   const net = new BinaryNet(buildSpec({ model_architecture: "MLP_CL", dataset: "mnist" }));
-  const opt = createOptimizer("ste", {}, net.binaryShapes, new Rng(1, "optimizer"), []);
+  const opt = createOptimizer(
+    "ste",
+    optimizerOptions("ste"),
+    net.binaryShapes,
+    new Rng(1, "optimizer"),
+    [],
+  );
   return new Model(net, opt);
 }
 const fit = {

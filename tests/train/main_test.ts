@@ -101,11 +101,14 @@ Deno.test("parseCli() accepts a config flag repeated with the same value, in eit
 Deno.test("main.ts prints one line and exits non-zero on every bad input", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.mkdir(`${dir}/run/checkpoints`, { recursive: true });
-    await Deno.writeFile(
-      `${dir}/run/checkpoints/last.ckpt`,
-      new TextEncoder().encode("BNNCKPT\0 short"),
-    );
+    // two folders holding a (torn) run: the cases run at once, and one locks `run` to resume it
+    for (const run of ["run", "held"]) {
+      await Deno.mkdir(`${dir}/${run}/checkpoints`, { recursive: true });
+      await Deno.writeFile(
+        `${dir}/${run}/checkpoints/last.ckpt`,
+        new TextEncoder().encode("BNNCKPT\0 short"),
+      );
+    }
     await Deno.writeTextFile(`${dir}/bad.json`, "{ not json");
     const cases: [string[], RegExp][] = [
       [[], /^error: the first argument must be "bayesbinn" or "ste": current value is missing$/],
@@ -165,8 +168,8 @@ Deno.test("main.ts prints one line and exits non-zero on every bad input", async
         /^error: validation_split = 0\.1 with num_tasks = 2: continual learning has no validation split/,
       ],
       [
-        ["bayesbinn", "--out", `${dir}/run`, "--data-dir", `${dir}/no-data`],
-        /^error: run folder .*run already holds a run: continue it with --resume/,
+        ["bayesbinn", "--out", `${dir}/held`, "--data-dir", `${dir}/no-data`],
+        /^error: run folder .*held already holds a run: continue it with --resume/,
       ],
       [
         ["bayesbinn", "--out", `${dir}/bad.json`],
@@ -210,13 +213,11 @@ Deno.test("main.ts --resume after SIGKILL mid-epoch ends with the same weights a
     const straightRun = cli(args(straight));
     const child = command(args(killed)).spawn();
     const last = `${killed}/checkpoints/last.ckpt`;
+    // kill once a mid-epoch checkpoint is on disk (the first one, at step 0, comes at the start)
     for (let i = 0; i < 6000; i++) {
-      try {
-        await Deno.stat(last);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      const t = await loadCheckpoint<CheckpointMeta>(last).then((c) => c.meta.training, () => null);
+      if (t !== null && t.step > 0) break;
+      await new Promise((r) => setTimeout(r, 5));
     }
     child.kill("SIGKILL");
     const status = await child.status;

@@ -4,12 +4,21 @@
  * with the expected MD5 is renamed to the destination. A torn download or a wrong MD5 never
  * leaves a file under the final name. Mirrors are tried in order.
  *
+ * Killed or concurrent downloads: the temp file is `.NAME.<pid>.<hex>.tmp` (see
+ * ../temp_files.ts), unique to each process and attempt, and no reader ever opens one. A
+ * download killed midway leaves at most its temp file, which the next download of the same
+ * file removes (its process is gone). Two processes downloading the same file into the same
+ * cache each write their own temp file, check its MD5 and rename it over the destination, so
+ * both end with the one correct file (the second rename replaces identical bytes).
+ *
  * @module
  */
 
 import path from "node:path";
 import { createHash } from "node:crypto";
 import { DataError } from "./data_error.ts";
+import { removeDeadTemps, tempPathFor } from "../temp_files.ts";
+import { writeError } from "../write_error.ts";
 
 /** Options for {@linkcode downloadFile}. */
 export interface DownloadOptions {
@@ -51,6 +60,7 @@ export async function downloadFile(
 ): Promise<string> {
   if (urls.length === 0) throw new RangeError(`Cannot download ${dest} as no URL was given`);
   await Deno.mkdir(path.dirname(dest), { recursive: true });
+  await removeDeadTemps(path.dirname(dest), path.basename(dest));
   const problems: string[] = [];
   for (const url of urls) {
     const problem = await tryDownload(url, dest, options);
@@ -111,18 +121,28 @@ async function fetchTo(url: string, dest: string, attempt: Attempt): Promise<str
   const expected = Number(response.headers.get("content-length") ?? NaN);
   const hash = createHash("md5");
   let received = 0;
-  const tmp = `${dest}.${crypto.randomUUID()}.tmp`;
-  const file = await Deno.open(tmp, { write: true, createNew: true });
+  const tmp = tempPathFor(dest);
+  const file = await Deno.open(tmp, { write: true, createNew: true }).catch((e) => {
+    throw cacheWriteError(dest, e);
+  });
   try {
+    let writeFailure: unknown = null;
     try {
       for await (const chunk of response.body) {
         attempt.progress();
         hash.update(chunk);
         received += chunk.length;
         let written = 0;
-        while (written < chunk.length) written += await file.write(chunk.subarray(written));
+        try {
+          while (written < chunk.length) written += await file.write(chunk.subarray(written));
+        } catch (e) {
+          writeFailure = e;
+          throw e;
+        }
       }
     } catch (e) {
+      // the cache cannot take the file (disk full): no other mirror helps
+      if (writeFailure !== null) throw cacheWriteError(dest, writeFailure);
       return signal.aborted
         ? `${attempt.stalled} after ${received} bytes`
         : `connection failed after ${received} bytes (${errorText(e)})`;
@@ -130,13 +150,17 @@ async function fetchTo(url: string, dest: string, attempt: Attempt): Promise<str
     if (Number.isFinite(expected) && received !== expected) {
       return `connection closed after ${received} of ${expected} bytes`;
     }
-    await file.syncData();
+    await file.syncData().catch((e) => {
+      throw cacheWriteError(dest, e);
+    });
     file.close();
     const md5 = hash.digest("hex");
     if (attempt.md5 !== undefined && md5 !== attempt.md5.toLowerCase()) {
       return `md5 mismatch: got ${md5}, expected ${attempt.md5} (download discarded)`;
     }
-    await Deno.rename(tmp, dest);
+    await Deno.rename(tmp, dest).catch((e) => {
+      throw cacheWriteError(dest, e);
+    });
     return null;
   } finally {
     try {
@@ -144,6 +168,14 @@ async function fetchTo(url: string, dest: string, attempt: Attempt): Promise<str
     } catch { /* already closed */ }
     await Deno.remove(tmp).catch(() => {});
   }
+}
+
+/** A failed write into the cache as one line (`DEST: cannot write the download: no space ...`). */
+function cacheWriteError(dest: string, e: unknown): unknown {
+  const w = writeError(dest, e);
+  return w === null
+    ? e
+    : new DataError(dest, `cannot write the download: ${w.reason}`, { cause: e });
 }
 
 function errorText(e: unknown): string {
