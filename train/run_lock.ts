@@ -3,20 +3,21 @@
  * second `train` given the same `--out` (or `--resume` of the same run) stops at once with one line
  * naming the holder instead of interleaving checkpoints with it.
  *
- * The lock file holds JSON: the holder's `pid`, `hostname`, process `start` time (Linux, to tell
- * a reused pid), `since` (ISO time), `command` and a random `nonce`. It is created atomically and
- * complete: the content goes to a temp file, which is then hard-linked to `run.lock` (a link fails
- * when the name exists, like `open` with `createNew`, and never shows a half-written lock); where
- * the file system has no hard links, `Deno.open(…, { createNew: true })` creates it. A lock left by
- * a process of this machine that is gone (killed, crashed; see ./process_alive.ts) is taken over;
- * one of another machine is never taken over, as its process cannot be asked. The lock is removed
- * at release (the trainer releases it when it ends, however it ends, short of being killed).
+ * The lock is the kernel's: the holder keeps `run.lock` open with an exclusive `flock` for as long
+ * as it runs, and the kernel drops it when the process ends, however it ends — so a lock can never
+ * be held by a dead process, and of many processes racing for one folder exactly one gets it. The
+ * file's content says who holds it, for the message: JSON with the holder's `pid`, `hostname`,
+ * process `start` time (Linux, to tell a reused pid), `since` (ISO time), `command` and a random
+ * `nonce`. A taker that gets the kernel lock checks that the file is still the one at `run.lock`
+ * (a holder removes it at release) and that its content names no live process of this machine
+ * (a holder that did not use the kernel lock), nor one of another machine (`flock` does not reach
+ * across a network file system, and that process cannot be asked); a left-over content of a dead
+ * process, empty or half-written, is simply replaced.
  * @module
  */
 import path from "node:path";
 import { UserError } from "../cli/errors.ts";
 import { processAlive, processStartTime } from "./process_alive.ts";
-import { tempPathFor } from "./temp_files.ts";
 import { writeError } from "./write_error.ts";
 
 /** The lock's file name inside the run folder. */
@@ -81,27 +82,38 @@ function hostname(): string {
   }
 }
 
-/** The lock's content, or null when it is gone; a RunLockError when it cannot be understood. */
-async function readHolder(lockPath: string): Promise<LockHolder | null> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(lockPath);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw new RunLockError(
-      `cannot read the lock ${lockPath}: ${(e as Error).message.split("\n")[0]}`,
-      lockPath,
-      null,
-    );
-  }
+/** The holder a lock's text names, or null when the text is not a bnn lock. */
+function parseHolder(text: string): LockHolder | null {
   try {
     const h = JSON.parse(text);
     if (Number.isSafeInteger(h?.pid) && typeof h.hostname === "string") return h as LockHolder;
-  } catch { /* below */ }
+  } catch { /* not a lock */ }
+  return null;
+}
+
+/**
+ * The content of a lock a live process holds, or null when the lock is gone. Read again for a
+ * moment while it is empty or partial: its holder may be writing it right now.
+ */
+async function readHeldLock(lockPath: string): Promise<LockHolder | null> {
+  for (let i = 0; i < 20; i++) {
+    const text = await Deno.readTextFile(lockPath).catch((e) => {
+      if (e instanceof Deno.errors.NotFound) return null;
+      throw new RunLockError(
+        `cannot read the lock ${lockPath}: ${(e as Error).message.split("\n")[0]}`,
+        lockPath,
+        null,
+      );
+    });
+    if (text === null) return null;
+    const holder = parseHolder(text);
+    if (holder !== null) return holder;
+    await new Promise((r) => setTimeout(r, 25));
+  }
   throw new RunLockError(
-    `the lock ${lockPath} is not a bnn lock (${
-      text.length === 0 ? "empty" : "unreadable"
-    }): remove it if no process writes ${path.dirname(lockPath)}`,
+    `run folder ${
+      path.dirname(lockPath)
+    } is in use by a process whose lock ${lockPath} does not say who it is`,
     lockPath,
     null,
   );
@@ -117,54 +129,44 @@ function heldMessage(dir: string, lockPath: string, h: LockHolder, here: string)
   } pid ${h.pid} on ${h.hostname} since ${h.since} (lock ${lockPath})${elsewhere}`;
 }
 
-/** Creates `lockPath` with `content` unless it exists; false when it exists. */
-async function createLock(lockPath: string, content: string): Promise<boolean> {
-  const tmp = tempPathFor(lockPath);
+/** Opens (creating) the lock file; a full or read-only disk is one line. */
+async function openLockFile(lockPath: string): Promise<Deno.FsFile> {
   try {
-    await Deno.writeTextFile(tmp, content, { createNew: true });
-    try {
-      await Deno.link(tmp, lockPath);
-      return true;
-    } catch (e) {
-      if (e instanceof Deno.errors.AlreadyExists) return false;
-      // no hard links here: create the lock in place (one small write)
-      try {
-        await Deno.writeTextFile(lockPath, content, { createNew: true });
-        return true;
-      } catch (e2) {
-        if (e2 instanceof Deno.errors.AlreadyExists) return false;
-        throw e2;
-      }
-    }
+    return await Deno.open(lockPath, { read: true, write: true, create: true });
   } catch (e) {
     throw writeError(lockPath, e) ?? e;
-  } finally {
-    await Deno.remove(tmp).catch(() => {});
   }
 }
 
-/**
- * Removes a stale lock whose content is `stale`, unless another process replaced it meanwhile
- * (then it is put back). The lock is first moved to a name of its own, so two processes taking
- * over the same stale lock cannot remove each other's new one.
- */
-async function takeOver(lockPath: string, stale: LockHolder): Promise<void> {
-  const aside = tempPathFor(lockPath);
+/** Whether `file` is still the file at `lockPath` (a releasing holder removes it). */
+async function isFileAt(file: Deno.FsFile, lockPath: string): Promise<boolean> {
+  const [open, named] = [await file.stat(), await Deno.stat(lockPath).catch(() => null)];
+  return named !== null && open.ino === named.ino && open.dev === named.dev;
+}
+
+/** The whole content of an open file (a lock is a few hundred bytes). */
+async function readAll(file: Deno.FsFile): Promise<string> {
+  await file.seek(0, Deno.SeekMode.Start);
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(4096);
+  for (let n = await file.read(buf); n !== null && n > 0; n = await file.read(buf)) {
+    chunks.push(buf.slice(0, n));
+    if (chunks.length > 16) break; // not a lock: no need to read it all
+  }
+  return new TextDecoder().decode(await new Blob(chunks as Uint8Array<ArrayBuffer>[]).bytes());
+}
+
+/** Replaces the content of the locked file with `content`, flushed to disk. */
+async function writeHolder(file: Deno.FsFile, lockPath: string, content: string): Promise<void> {
   try {
-    await Deno.rename(lockPath, aside);
+    await file.truncate(0);
+    await file.seek(0, Deno.SeekMode.Start);
+    const bytes = new TextEncoder().encode(content);
+    for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+    await file.syncData();
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return; // someone else took it over first
     throw writeError(lockPath, e) ?? e;
   }
-  let moved: LockHolder | null = null;
-  try {
-    moved = JSON.parse(await Deno.readTextFile(aside));
-  } catch { /* unreadable: not the stale lock we judged */ }
-  if (moved?.nonce !== stale.nonce || moved?.pid !== stale.pid) {
-    // a live lock taken meanwhile: put it back (unless yet another one appeared)
-    await Deno.link(aside, lockPath).catch(() => {});
-  }
-  await Deno.remove(aside).catch(() => {});
 }
 
 /**
@@ -215,21 +217,36 @@ export async function lockRunFolder(dir: string, command = "train"): Promise<Run
     command,
     nonce: crypto.randomUUID(),
   };
-  const content = JSON.stringify(holder) + "\n";
   for (let attempt = 0; attempt < 10; attempt++) {
-    if (await createLock(lockPath, content)) {
-      return {
-        path: lockPath,
-        holder,
-        release: () => release(lockPath, holder, created ? dir : null),
-      };
-    }
-    const other = await readHolder(lockPath);
-    if (other === null) continue; // released meanwhile: try again
-    if (other.hostname !== here || processAlive(other.pid, other.start)) {
+    const file = await openLockFile(lockPath);
+    if (!(await file.tryLock(true))) {
+      file.close();
+      const other = await readHeldLock(lockPath);
+      if (other === null) continue; // released meanwhile: try again
       throw new RunLockError(heldMessage(dir, lockPath, other, here), lockPath, other);
     }
-    await takeOver(lockPath, other);
+    try {
+      if (!(await isFileAt(file, lockPath))) { // its holder removed it: try again
+        file.close();
+        continue;
+      }
+      const previous = parseHolder(await readAll(file));
+      if (
+        previous !== null &&
+        (previous.hostname !== here || processAlive(previous.pid, previous.start))
+      ) {
+        throw new RunLockError(heldMessage(dir, lockPath, previous, here), lockPath, previous);
+      }
+      await writeHolder(file, lockPath, JSON.stringify(holder) + "\n");
+    } catch (e) {
+      file.close();
+      throw e;
+    }
+    return {
+      path: lockPath,
+      holder,
+      release: () => release(file, lockPath, created ? dir : null),
+    };
   }
   throw new RunLockError(
     `cannot take the lock ${lockPath}: other processes keep taking it`,
@@ -265,7 +282,9 @@ export async function lockRunFolder(dir: string, command = "train"): Promise<Run
  */
 export async function assertRunFolderFree(dir: string): Promise<void> {
   const lockPath = path.join(dir, LOCK_NAME);
-  const other = await readHolder(lockPath);
+  const text = await Deno.readTextFile(lockPath).catch(() => null);
+  // no lock, or not a complete one: lockRunFolder, which asks the kernel, decides
+  const other = text === null ? null : parseHolder(text);
   if (other === null) return;
   const here = hostname();
   if (other.hostname !== here || processAlive(other.pid, other.start)) {
@@ -273,11 +292,11 @@ export async function assertRunFolderFree(dir: string): Promise<void> {
   }
 }
 
-/** Removes the lock if it is still `holder`'s; then `createdDir`, if given and empty. */
-async function release(lockPath: string, holder: LockHolder, createdDir: string | null) {
+/** Removes the lock file (still ours: we hold its kernel lock), then `createdDir` if empty. */
+async function release(file: Deno.FsFile, lockPath: string, createdDir: string | null) {
   try {
-    const now = JSON.parse(await Deno.readTextFile(lockPath));
-    if (now?.nonce === holder.nonce) await Deno.remove(lockPath);
-  } catch { /* gone, or not ours */ }
+    if (await isFileAt(file, lockPath)) await Deno.remove(lockPath);
+  } catch { /* gone */ }
+  file.close();
   if (createdDir !== null) await Deno.remove(createdDir).catch(() => {});
 }

@@ -93,12 +93,16 @@ Deno.test("lockRunFolder() takes over the lock of a dead process (one taker of m
       () => lockRunFolder(dir),
       /pid 7 on elsewhere\.example since .*\(another machine: if that process is gone, remove .*run\.lock\)$/,
     );
-    // not a lock: refused, named
+    // an empty or half-written lock that no process holds (its writer was killed): replaced
     await Deno.writeTextFile(lockPath, "");
-    await assert.rejects(
-      () => lockRunFolder(dir),
-      /the lock .*run\.lock is not a bnn lock \(empty\)/,
-    );
+    await (await lockRunFolder(dir)).release();
+    await Deno.writeTextFile(lockPath, '{"pid": 12');
+    const replaced = await lockRunFolder(dir);
+    assert.equal(JSON.parse(await Deno.readTextFile(lockPath)).nonce, replaced.holder.nonce);
+    // a second lock of this process is refused while the first is held
+    await assert.rejects(() => lockRunFolder(dir), RunLockError);
+    await replaced.release();
+    await Deno.writeTextFile(lockPath, lockText({ pid: await deadPid() }));
     assert.deepEqual(await listFiles(dir), [LOCK_NAME]);
   } finally {
     await Deno.remove(dir, { recursive: true });
