@@ -41,6 +41,7 @@ import {
   type WeightFormat,
 } from "./onnx/graph.ts";
 import { encodeModel } from "./onnx/proto.ts";
+import { RUN_FILES, runPaths } from "../train/run_folder.ts";
 
 /** Options of {@linkcode exportModel}. */
 export interface ExportOptions {
@@ -135,12 +136,11 @@ export async function resolveCheckpoint(arg: string): Promise<ResolvedCheckpoint
     const dir = path.dirname(path.resolve(arg));
     return {
       checkpointPath: arg,
-      runDir: path.basename(dir) === "checkpoints" ? path.dirname(dir) : null,
+      runDir: path.basename(dir) === RUN_FILES.checkpoints ? path.dirname(dir) : null,
     };
   }
-  const candidates = [["checkpoints", "best.ckpt"], ["checkpoints", "last.ckpt"], ["best.ckpt"], [
-    "last.ckpt",
-  ]];
+  const { checkpoints, bestCheckpoint: best, lastCheckpoint: last } = RUN_FILES;
+  const candidates = [[checkpoints, best], [checkpoints, last], [best], [last]];
   for (const parts of candidates) {
     const p = path.join(arg, ...parts);
     try {
@@ -439,10 +439,10 @@ export async function exportModel(source: string, opts: ExportOptions = {}): Pro
       : null;
     const baseDir = run.runDir ?? path.dirname(run.checkpointPath);
     const out = opts.out ??
-      path.join(baseDir, samples ? `model_samples${samples}.onnx` : "model.onnx");
+      path.join(baseDir, samples ? `model_samples${samples}.onnx` : RUN_FILES.model);
     const history = run.meta.training.history ?? [];
     const last = history.length ? history[history.length - 1] : null;
-    const runSummary = run.runDir ? await readJson(path.join(run.runDir, "summary.json")) : null;
+    const runSummary = run.runDir ? await readJson(runPaths(run.runDir).summary) : null;
     return await writeOnnxExport(frozen, out, {
       weightsFormat: format,
       dataset,

@@ -12,6 +12,7 @@ import { plotCurves } from "./plot.ts";
 import { renderEpochEnd, renderProgress } from "./progress.ts";
 import type { BatchLogs, Callback, Model } from "./trainer.ts";
 import { writeError } from "./write_error.ts";
+import { RUN_FILES } from "./run_folder.ts";
 
 /**
  * Saves `last.ckpt` after every epoch and every `every` steps within an epoch, and `best.ckpt`
@@ -50,12 +51,12 @@ export class ModelCheckpoint implements Callback {
 
   /** The path of `last.ckpt`. */
   get lastPath(): string {
-    return path.join(this.dir, "last.ckpt");
+    return path.join(this.dir, RUN_FILES.lastCheckpoint);
   }
 
   /** The path of `best.ckpt`. */
   get bestPath(): string {
-    return path.join(this.dir, "best.ckpt");
+    return path.join(this.dir, RUN_FILES.bestCheckpoint);
   }
 
   /** Keeps the model, creates the folder and, with `atStart`, saves `last.ckpt`. */
@@ -149,18 +150,18 @@ export class RunLogger implements Callback {
   async write(finished: boolean): Promise<void> {
     const history = this.#model?.state?.history ?? [];
     await writeFileAtomic(
-      path.join(this.dir, "metrics.jsonl"),
+      path.join(this.dir, RUN_FILES.metrics),
       history.map((m) => JSON.stringify(m) + "\n").join(""),
     );
     await writeFileAtomic(
-      path.join(this.dir, "curves.svg"),
+      path.join(this.dir, RUN_FILES.curves),
       plotCurves(
         history,
         `${this.info.optimizer} on ${this.info.dataset} (${this.info.config_name}, seed ${this.info.seed})`,
       ),
     );
     await writeFileAtomic(
-      path.join(this.dir, "summary.json"),
+      path.join(this.dir, RUN_FILES.summary),
       JSON.stringify(runSummary(history, this.info, finished, this.#startedAt), null, 2) + "\n",
     );
   }

@@ -66,6 +66,7 @@ import { wandbCallback } from "./wandb.ts";
 import { takeFirst } from "./data/take_first.ts";
 import { assertRunFolderFree, lockRunFolder } from "./run_lock.ts";
 import { removeDeadTemps } from "./temp_files.ts";
+import { runPaths } from "./run_folder.ts";
 
 /**
  * A bad command line; the CLI prints its message as one line.
@@ -352,7 +353,7 @@ async function train(
     runDir = cli.resume;
     if (!(await exists(runDir))) {
       throw new CheckpointError(
-        `checkpoint ${path.join(runDir, "checkpoints", "last.ckpt")} does not exist`,
+        `checkpoint ${runPaths(runDir).lastCheckpoint} does not exist`,
       );
     }
     if (await notFolder(runDir)) {
@@ -372,7 +373,7 @@ async function train(
   await checkDataDir(cli.dataDir);
   const lock = await lockRunFolder(runDir);
   try {
-    for (const dir of [runDir, path.join(runDir, "checkpoints")]) await removeDeadTemps(dir);
+    for (const dir of [runDir, runPaths(runDir).checkpoints]) await removeDeadTemps(dir);
     return await trainIn(runDir, fresh, cli, io, onCheckpointDir);
   } finally {
     await lock.release();
@@ -381,7 +382,7 @@ async function train(
 
 /** Refuses a new run in a folder that holds one (it would overwrite its checkpoints). */
 async function refuseUsedFolder(runDir: string): Promise<void> {
-  if (await exists(path.join(runDir, "checkpoints", "last.ckpt"))) {
+  if (await exists(runPaths(runDir).lastCheckpoint)) {
     throw new UsageError(
       `run folder ${runDir} already holds a run: continue it with --resume ${runDir} or choose another --out`,
     );
@@ -414,8 +415,7 @@ async function checkDataDir(dataDir: string | undefined): Promise<void> {
 
 /** The config of a run folder that has a `config.json` but no checkpoint (killed before it). */
 async function configOnly(runDir: string, cli: CliArgs): Promise<Config> {
-  const configPath = path.join(runDir, "config.json");
-  const ckptPath = path.join(runDir, "checkpoints", "last.ckpt");
+  const { config: configPath, lastCheckpoint: ckptPath } = runPaths(runDir);
   if (!(await exists(configPath))) {
     throw new CheckpointError(
       `checkpoint ${ckptPath} does not exist, nor ${configPath}: nothing to resume (start the run again with --out ${runDir})`,
@@ -434,8 +434,7 @@ async function trainIn(
 ): Promise<number> {
   let config: Config;
   let resumeFrom: Awaited<ReturnType<typeof loadCheckpoint<RunMeta>>> | null = null;
-  const ckptPath = path.join(runDir, "checkpoints", "last.ckpt");
-  const configPath = path.join(runDir, "config.json");
+  const { config: configPath, lastCheckpoint: ckptPath } = runPaths(runDir);
   if (fresh !== null) {
     config = fresh;
     // again, now that no other process can start one there
@@ -471,12 +470,12 @@ async function trainIn(
   if (
     typeof done === "object" && done !== null && done.epoch >= config.epochs &&
     (numTasks <= 1 || done.task === numTasks - 1) &&
-    (await summaryFinished(path.join(runDir, "summary.json")))
+    (await summaryFinished(runPaths(runDir).summary))
   ) {
     io.out(
       `${runDir} already finished its ${config.epochs} epoch${config.epochs === 1 ? "" : "s"}${
         numTasks > 1 ? ` of each of its ${numTasks} tasks` : ""
-      }: nothing to resume (results in ${path.join(runDir, "summary.json")})\n`,
+      }: nothing to resume (results in ${runPaths(runDir).summary})\n`,
     );
     return 0;
   }
@@ -529,8 +528,8 @@ async function trainIn(
     }
   }
 
-  const ckptDir = path.join(runDir, "checkpoints");
-  onCheckpointDir(path.join(ckptDir, "last.ckpt"));
+  const ckptDir = runPaths(runDir).checkpoints;
+  onCheckpointDir(runPaths(runDir).lastCheckpoint);
 
   io.out(
     `${config.optimizer} on ${config.dataset}: ${sizeOf(train)} train, ${

@@ -19,9 +19,10 @@ import path from "node:path";
 import { UserError } from "../cli/errors.ts";
 import { processAlive, processStartTime } from "./process_alive.ts";
 import { writeError } from "./write_error.ts";
+import { RUN_FILES } from "./run_folder.ts";
 
 /** The lock's file name inside the run folder. */
-export const LOCK_NAME = "run.lock";
+export const LOCK_NAME: string = RUN_FILES.lock;
 
 /** What `run.lock` holds. */
 export interface LockHolder {
