@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { classificationMetrics, confidenceBin } from "../../export/metrics.ts";
+import { assertClose } from "../_fixtures/assert_close.ts";
 
-const close = (a: number, b: number, what: string, tol = 1e-9) =>
-  assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
+const ABS = { absolute: true };
 
 Deno.test("classificationMetrics() matches a hand-computed 4-example, 3-class table", () => {
   // example  p                  label  argmax  conf  correct
@@ -13,15 +13,21 @@ Deno.test("classificationMetrics() matches a hand-computed 4-example, 3-class ta
   const probabilities = [0.7, 0.2, 0.1, 0.1, 0.6, 0.3, 0.2, 0.2, 0.6, 0.05, 0.9, 0.05];
   const labels = [0, 2, 2, 1];
   const m = classificationMetrics({ probabilities, labels, numClasses: 3 });
-  close(m.accuracy, 0.75, "accuracy");
+  assertClose(m.accuracy, 0.75, 1e-9, "accuracy", ABS);
   // NLL = -(ln .7 + ln .3 + ln .6 + ln .9)/4
-  close(m.nll, -(Math.log(0.7) + Math.log(0.3) + Math.log(0.6) + Math.log(0.9)) / 4, "nll", 1e-7);
+  assertClose(
+    m.nll,
+    -(Math.log(0.7) + Math.log(0.3) + Math.log(0.6) + Math.log(0.9)) / 4,
+    1e-7,
+    "nll",
+    ABS,
+  );
   // Brier: (.09+.04+.01) + (.01+.36+.49) + (.04+.04+.16) + (.0025+.01+.0025) = .14+.86+.24+.015 = 1.255; /4
-  close(m.brier, 1.255 / 4, "brier", 1e-7);
+  assertClose(m.brier, 1.255 / 4, 1e-7, "brier", ABS);
   // ECE, 15 bins of width 1/15: 0.7 → bin 10 (0.667, 0.733]; 0.6 ×2 → bin 8 (0.533, 0.6];
   // 0.9 → bin 13 (0.867, 0.933]. Bin 8: acc 1/2, conf 0.6 → gap 0.1 × 2/4; bin 10: |1 − .7| × 1/4;
   // bin 13: |1 − .9| × 1/4 → ECE = 0.05 + 0.075 + 0.025 = 0.15
-  close(m.ece, 0.15, "ece", 1e-7);
+  assertClose(m.ece, 0.15, 1e-7, "ece", ABS);
   assert.deepEqual(m.bins.map((b) => b.count), [0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 1, 0, 0, 1, 0]);
   assert.deepEqual(m.confusion, [[1, 0, 0], [0, 1, 0], [0, 1, 1]]);
   assert.deepEqual(m.per_class_accuracy, [1, 1, 0.5]);
@@ -36,7 +42,7 @@ Deno.test("classificationMetrics() computes NLL from logits by log-sum-exp", () 
     labels: [1, 0],
     numClasses: 2,
   });
-  close(m.nll, (Math.log(4 / 3) + 1000) / 2, "nll", 1e-9);
+  assertClose(m.nll, (Math.log(4 / 3) + 1000) / 2, 1e-9, "nll", ABS);
 });
 
 Deno.test("classificationMetrics() is 0 ECE/Brier for confident correct predictions and null for absent classes", () => {

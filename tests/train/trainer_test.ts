@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { initBackend } from "../../train/backend/mod.ts";
 import { decodeCheckpoint, encodeCheckpoint } from "../../train/checkpoint.ts";
-import type { ImageDataset } from "../../train/data/dataset.ts";
 import { loadDataset } from "../../train/data/load_dataset.ts";
 import { NORMALIZATION } from "../../train/data/normalization.ts";
+import { takeFirst } from "../../train/data/take_first.ts";
 import { withoutTiming } from "../../train/metrics_log.ts";
 import { buildSpec } from "../../train/models/architectures.ts";
 import { BinaryNet } from "../../train/models/binary_net.ts";
@@ -22,17 +22,8 @@ await initBackend();
 
 const fullTrain = await loadDataset("mnist", "train", { dataDir: DATA_DIR });
 const fullTest = await loadDataset("mnist", "test", { dataDir: DATA_DIR });
-function firstN(ds: ImageDataset, n: number): ImageDataset {
-  const px = ds.height * ds.width * ds.channels;
-  return {
-    ...ds,
-    count: n,
-    images: ds.images.subarray(0, n * px),
-    labels: ds.labels.subarray(0, n),
-  };
-}
-const train1000 = firstN(fullTrain, 1000);
-const test500 = firstN(fullTest, 500);
+const train1000 = takeFirst(fullTrain, 1000);
+const test500 = takeFirst(fullTest, 500);
 
 /** A small conv + dropout net, so the resume test covers every random stream. */
 const SMALL_CONV: ModelSpec = {
@@ -171,7 +162,7 @@ Deno.test("Model.evaluate() and predict() match an independent mode / MC-mean co
   }
   model.optimizer.setState(state);
   const n = 200;
-  const ds = firstN(fullTest, n);
+  const ds = takeFirst(fullTest, n);
   const { mean, std } = NORMALIZATION.mnist;
   const x = tf.tidy(() =>
     tf.tensor4d(Float32Array.from(ds.images, (v) => (v / 255 - mean[0]) / std[0]), [n, 28, 28, 1])
@@ -341,10 +332,19 @@ Deno.test("Model rejects bad options with the value in the message", () => {
     () => new Model(net, opt, { evaluateMean: "x" as "probs" }),
     /evaluateMean must be "probs" or "logits": current value is "x"/,
   );
-  assert.throws(() => new Model(net, opt).evaluate(firstN(test500, 0)), /has 0 examples/);
+  assert.throws(
+    () =>
+      new Model(net, opt).evaluate({
+        ...test500,
+        count: 0,
+        images: new Uint8Array(0),
+        labels: new Uint8Array(0),
+      }),
+    /has 0 examples/,
+  );
   const m = new Model(net, opt);
   return assert.rejects(
-    m.fit(firstN(train1000, 10), { ...fitOpts, epochs: 1 }),
+    m.fit(takeFirst(train1000, 10), { ...fitOpts, epochs: 1 }),
     /training set \(10 examples\) holds no full batch of 50/,
   ).finally(() => dispose(m));
 });

@@ -40,11 +40,3 @@ export interface ImageDataset {
   /** The number of classes. */
   numClasses: number;
 }
-
-// The everyday data API, importable from this one module too.
-export { loadDataset, type LoadDatasetOptions } from "./load_dataset.ts";
-export { NORMALIZATION, type Normalization } from "./normalization.ts";
-export { splitValidation, type ValidationSplit } from "./split_validation.ts";
-export { type Batch, batches, type BatchOptions } from "./batches.ts";
-export { type DatasetName, DATASETS, type Split } from "./datasets.ts";
-export { DataError } from "./data_error.ts";

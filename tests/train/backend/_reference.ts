@@ -1,6 +1,5 @@
-/** Test helpers: run a function on tfjs's original `cpu` kernels and on a bnn backend, compare. */
+/** Test helpers: run a function on tfjs's original `cpu` kernels (to compare a bnn backend with). */
 import * as tf from "@tensorflow/tfjs";
-import { activeBackend, type BackendName, initBackend } from "../../../train/backend/mod.ts";
 import { setKernel } from "../../../train/backend/_registry.ts";
 
 /** Runs `f` on the untouched cpu backend (its original kernels) and returns plain arrays. */
@@ -10,21 +9,8 @@ export async function onReferenceCpu(f: () => tf.Tensor | tf.Tensor[]): Promise<
   return collect(f);
 }
 
-/** Runs `f` on a bnn backend and returns plain arrays. */
-export async function onBackend(
-  name: BackendName,
-  f: () => tf.Tensor | tf.Tensor[],
-): Promise<Float32Array[]> {
-  await initBackend(name, { warn: () => {} });
-  if (name === "blas" && !activeBackend()?.native) {
-    throw new Error(
-      "bnn native kernels are not built: run `deno run -A train/backend/build_native.ts`",
-    );
-  }
-  return collect(f);
-}
-
-function collect(f: () => tf.Tensor | tf.Tensor[]): Float32Array[] {
+/** Runs `f` on the active backend and returns its outputs as plain arrays. */
+export function collect(f: () => tf.Tensor | tf.Tensor[]): Float32Array[] {
   return tf.tidy(() => {
     const r = f();
     return (Array.isArray(r) ? r : [r]).map((t) => t.dataSync() as Float32Array).map((a) =>

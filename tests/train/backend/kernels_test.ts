@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import type { BackendName } from "../../../train/backend/mod.ts";
-import { data, onBackend, onReferenceCpu, relError } from "./_reference.ts";
+import { collect, data, onReferenceCpu, relError } from "./_reference.ts";
+import { onBackend } from "../../_fixtures/on_backend.ts";
 
 const FAST: BackendName[] = ["blas", "wasm"];
 await tf.setBackend("cpu"); // shapes computed outside compare() run on cpu
@@ -10,7 +11,7 @@ const TOL = Number(Deno.env.get("BNN_TEST_TOL") ?? 1e-4);
 async function compare(label: string, f: () => tf.Tensor | tf.Tensor[], backends = FAST) {
   const ref = await onReferenceCpu(f);
   for (const name of backends) {
-    const got = await onBackend(name, f);
+    const got = await onBackend(name, () => collect(f), null);
     assert.equal(got.length, ref.length);
     got.forEach((g, i) => {
       const err = relError(g, ref[i]);
@@ -187,7 +188,7 @@ Deno.test("blas MaxPoolGrad matches cpu on windows, strides and paddings", async
 
 Deno.test("blas/wasm zero-copy Identity and Cast keep values and survive disposal", async () => {
   for (const name of FAST) {
-    await onBackend(name, () => tf.zeros([1]));
+    await onBackend(name, () => collect(() => tf.zeros([1])), null);
     const before = tf.memory().numTensors;
     const a = tf.tensor1d([1.5, -2, 3]);
     const b = tf.clone(a);
@@ -220,11 +221,12 @@ Deno.test("blas Tanh/Log/Exp/Sqrt/Sigmoid/Rsqrt match cpu, with their gradients"
       tf.sum(tf.add(tf.add(tf.tanh(x), tf.sigmoid(x)), tf.add(tf.log(y), tf.sqrt(y))));
     return tf.grads(f)([a, p]);
   });
-  const special = await onBackend("blas", () => [
-    tf.log(tf.tensor1d([0, -1, Infinity, 1])),
-    tf.tanh(tf.tensor1d([-Infinity, 1e30, -0.1, NaN])),
-    tf.exp(tf.tensor1d([100, -200, 0, NaN])),
-  ]);
+  const special = await onBackend("blas", () =>
+    collect(() => [
+      tf.log(tf.tensor1d([0, -1, Infinity, 1])),
+      tf.tanh(tf.tensor1d([-Infinity, 1e30, -0.1, NaN])),
+      tf.exp(tf.tensor1d([100, -200, 0, NaN])),
+    ]), null);
   assert.deepEqual([...special[0]], [-Infinity, NaN, Infinity, 0]);
   assert.deepEqual([...special[1]].slice(0, 2), [-1, 1]);
   assert.ok(Math.abs(special[1][2] - Math.tanh(-0.1)) < 1e-7 && Number.isNaN(special[1][3]));

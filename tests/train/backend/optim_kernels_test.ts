@@ -10,6 +10,7 @@ import {
   bayesBinnUpdate,
 } from "../../../train/optimizers/bayes_binn_kernels.ts";
 import { data } from "./_reference.ts";
+import { assertClose } from "../../_fixtures/assert_close.ts";
 
 const f = Math.fround;
 const N = 10_001;
@@ -25,15 +26,6 @@ function eachPath(fn: (path: string) => void): void {
     fn(path);
   }
   useNativeOptimKernels(true);
-}
-
-function assertClose(got: Float32Array, want: Float32Array, rel: number, label: string): void {
-  for (let i = 0; i < want.length; i++) {
-    const tol = rel * Math.max(Math.abs(want[i]), 1e-30);
-    if (!(Math.abs(got[i] - want[i]) <= tol) && !(got[i] === want[i])) {
-      assert.fail(`${label}[${i}]: got ${got[i]}, want ${want[i]}`);
-    }
-  }
 }
 
 Deno.test("fillUniform() reproduces Rng.fillUniform's stream and state", () => {

@@ -4,6 +4,7 @@ import { initBackend } from "../../../train/backend/mod.ts";
 import { BinaryNet } from "../../../train/models/binary_net.ts";
 import type { ModelSpec } from "../../../train/models/spec.ts";
 import { Rng } from "../../../train/random.ts";
+import { assertClose } from "../../_fixtures/assert_close.ts";
 
 await initBackend("wasm");
 
@@ -29,16 +30,6 @@ const normalize = (
   a.map((r) =>
     r.map((x, j) => ((x - mean[j]) / Math.sqrt(v[j] + eps)) * (g ? g[j] : 1) + (b ? b[j] : 0))
   );
-
-function close(actual: ArrayLike<number>, expected: number[], tol: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what} length`);
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(
-      Math.abs(actual[i] - expected[i]) <= tol * Math.max(1, Math.abs(expected[i])),
-      `${what}[${i}]: ${actual[i]} vs ${expected[i]}`,
-    );
-  }
-}
 
 // A 2-layer dense net: flatten 2×2×1 → FC 4→3 → BN → ReLU → FC 3→2 → BN (affine).
 const DENSE: ModelSpec = {
@@ -93,7 +84,7 @@ Deno.test("BinaryNet.apply() in training mode matches a plain-loop forward with 
   const { x, w } = denseInputs();
   const logits = net.apply(w, x, { training: true });
   assert.deepEqual(logits.shape, [5, 2]);
-  close(logits.dataSync(), denseTrainJS().logits.flat(), 2e-5, "logits");
+  assertClose(logits.dataSync(), denseTrainJS().logits.flat(), 2e-5, "logits", { floor: 1 });
   tf.dispose([x, ...w, logits]);
   net.dispose();
 });
@@ -106,17 +97,22 @@ Deno.test("BinaryNet.apply() in training mode updates running stats with the unb
   tf.dispose(net.apply(w, x, { training: true }));
   const { m1, v1, m2, v2 } = denseTrainJS();
   const s = net.getState();
-  close(s["bn.2.running_mean"], m1.map((m) => 0.1 * m), 1e-6, "running_mean 1");
-  close(s["bn.2.running_var"], v1.map((v) => 0.9 + 0.1 * v * 5 / 4), 1e-6, "running_var 1");
-  close(s["bn.5.running_mean"], m2.map((m) => 0.2 * m), 1e-6, "running_mean 2");
-  close(s["bn.5.running_var"], v2.map((v) => 0.8 + 0.2 * v * 5 / 4), 1e-6, "running_var 2");
+  assertClose(s["bn.2.running_mean"], m1.map((m) => 0.1 * m), 1e-6, "running_mean 1", { floor: 1 });
+  assertClose(s["bn.2.running_var"], v1.map((v) => 0.9 + 0.1 * v * 5 / 4), 1e-6, "running_var 1", {
+    floor: 1,
+  });
+  assertClose(s["bn.5.running_mean"], m2.map((m) => 0.2 * m), 1e-6, "running_mean 2", { floor: 1 });
+  assertClose(s["bn.5.running_var"], v2.map((v) => 0.8 + 0.2 * v * 5 / 4), 1e-6, "running_var 2", {
+    floor: 1,
+  });
   // A second step compounds: running ← 0.9·running + 0.1·batch.
   tf.dispose(net.apply(w, x, { training: true }));
-  close(
+  assertClose(
     net.getState()["bn.2.running_mean"],
     m1.map((m) => 0.9 * 0.1 * m + 0.1 * m),
     1e-6,
     "running_mean after 2",
+    { floor: 1 },
   );
   tf.dispose([x, ...w]);
   net.dispose();
@@ -137,11 +133,15 @@ Deno.test("BinaryNet.apply() in eval mode uses the running stats and changes not
   const { x, w } = denseInputs();
   const logits = net.apply(w, x, { training: false });
   const h = matmul(relu(normalize(matmul(X, W1), rm1, rv1, 1e-3)), W2);
-  close(logits.dataSync(), normalize(h, rm2, rv2, 1e-5, GAMMA, BETA).flat(), 1e-5, "logits");
+  assertClose(logits.dataSync(), normalize(h, rm2, rv2, 1e-5, GAMMA, BETA).flat(), 1e-5, "logits", {
+    floor: 1,
+  });
   assert.deepEqual(net.getState(), before);
   // One example is fine in eval mode.
   const one = net.apply(w, tf.slice(x, [0], [1]) as tf.Tensor4D, { training: false });
-  close(one.dataSync(), [...logits.dataSync()].slice(0, 2), 1e-6, "batch of one");
+  assertClose(one.dataSync(), [...logits.dataSync()].slice(0, 2), 1e-6, "batch of one", {
+    floor: 1,
+  });
   tf.dispose([x, ...w, logits, one]);
   net.dispose();
 });
@@ -288,7 +288,7 @@ Deno.test("BinaryNet.apply() conv/maxpool/flatten (NHWC) match plain loops", () 
   const w = [tf.tensor4d(k, [3, 3, 2, 3]), tf.tensor2d(d, [12, 2])];
   const x = tf.tensor4d(xs, [B, 4, 4, 2]);
   const logits = net.apply(w, x, { training: false });
-  close(logits.dataSync(), expected, 1e-5, "conv logits");
+  assertClose(logits.dataSync(), expected, 1e-5, "conv logits", { floor: 1 });
   // Training mode normalises each channel over batch·h·w = 2·2·2 = 8 values.
   tf.dispose(net.apply(w, x, { training: true }));
   const rvNew = net.getState()["bn.2.running_var"];

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Adam } from "../../../train/optimizers/adam.ts";
-import { add, assertClose, div, f, KERNEL_PATHS, mul, sub, withKernels } from "./_hand.ts";
+import { assertClose } from "../../_fixtures/assert_close.ts";
+import { add, div, f, KERNEL_PATHS, mul, sub, withKernels } from "./_hand.ts";
 
 Deno.test("Adam.apply() matches torch 1.13's Adam in float32 by hand, with clamps", () => {
   // Step t = 3 from given moments, lr 0.01. PyTorch's CPU kernels: m and v with a fused

@@ -6,18 +6,9 @@ import { initLambda } from "../../../train/optimizers/bayes_binn_init.ts";
 import type { BayesBiNNOptions } from "../../../train/optimizers/bayes_binn_options.ts";
 import type { LossFn } from "../../../train/optimizers/binary_optimizer.ts";
 import { Rng } from "../../../train/random.ts";
-import {
-  add,
-  assertClose,
-  div,
-  f,
-  KERNEL_PATHS,
-  mul,
-  onBackend,
-  sub,
-  values,
-  withKernels,
-} from "./_hand.ts";
+import { assertClose } from "../../_fixtures/assert_close.ts";
+import { onBackend } from "../../_fixtures/on_backend.ts";
+import { add, div, f, KERNEL_PATHS, mul, sub, values, withKernels } from "./_hand.ts";
 
 await initBackend("wasm");
 

@@ -11,7 +11,9 @@ import type { OptimizerKind } from "../../../train/optimizers/optimizer_kind.ts"
 import { STE } from "../../../train/optimizers/ste.ts";
 import { Rng } from "../../../train/random.ts";
 import { optimizerOptions } from "../../_fixtures/optimizer_options.ts";
-import { assertClose, onBackend, withKernels } from "./_hand.ts";
+import { assertClose } from "../../_fixtures/assert_close.ts";
+import { onBackend } from "../../_fixtures/on_backend.ts";
+import { withKernels } from "./_hand.ts";
 
 await initBackend("wasm");
 

@@ -4,18 +4,9 @@ import { initBackend } from "../../../train/backend/mod.ts";
 import type { LossFn } from "../../../train/optimizers/binary_optimizer.ts";
 import { latentInit, STE, type STEOptions } from "../../../train/optimizers/ste.ts";
 import { Rng } from "../../../train/random.ts";
-import {
-  add,
-  assertClose,
-  div,
-  f,
-  KERNEL_PATHS,
-  mul,
-  onBackend,
-  sub,
-  values,
-  withKernels,
-} from "./_hand.ts";
+import { assertClose } from "../../_fixtures/assert_close.ts";
+import { onBackend } from "../../_fixtures/on_backend.ts";
+import { add, div, f, KERNEL_PATHS, mul, sub, values, withKernels } from "./_hand.ts";
 
 await initBackend("wasm");
 
