@@ -15,7 +15,7 @@ import { batchNormsFromState, freezeWeights } from "../export/freeze.ts";
 import { initBackend } from "../train/backend/mod.ts";
 import { buildSpec } from "../train/models/architectures.ts";
 import { BinaryNet } from "../train/models/binary_net.ts";
-import { resolveConfig } from "../train/config.ts";
+import { resolveConfig } from "../train/config/mod.ts";
 import { createOptimizer } from "../train/optimizers/create_optimizer.ts";
 import { Rng } from "../train/random.ts";
 import { peakRssMiB } from "./_proc.ts";

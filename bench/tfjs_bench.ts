@@ -18,7 +18,7 @@ import { activeBackend, type BackendName, initBackend } from "../train/backend/m
 import type { ImageDataset } from "../train/data/dataset.ts";
 import { buildSpec } from "../train/models/architectures.ts";
 import { BinaryNet } from "../train/models/binary_net.ts";
-import { type Config, resolveConfig } from "../train/config.ts";
+import { type Config, resolveConfig } from "../train/config/mod.ts";
 import { createOptimizer } from "../train/optimizers/create_optimizer.ts";
 import type { OptimizerKind } from "../train/optimizers/optimizer_kind.ts";
 import { Rng } from "../train/random.ts";

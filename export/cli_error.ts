@@ -7,7 +7,7 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { parseArgsErrorLine } from "../train/_config_parse_args_error.ts";
+import { parseArgsErrorLine } from "../train/config/parse_args_error.ts";
 import { exitCodeFor } from "../cli/errors.ts";
 import { ExportError } from "./export_error.ts";
 

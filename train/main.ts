@@ -48,10 +48,10 @@ import {
   configToJson,
   pickConfigOverrides,
   resolveConfig,
-} from "./config.ts";
+} from "./config/mod.ts";
 import type { ImageDataset } from "./data/dataset.ts";
 import { loadDataset } from "./data/load_dataset.ts";
-import { parseArgsErrorLine } from "./_config_parse_args_error.ts";
+import { parseArgsErrorLine } from "./config/parse_args_error.ts";
 import { buildSpec, type BuildSpecOptions } from "./models/architectures.ts";
 import { BinaryNet } from "./models/binary_net.ts";
 import { formatSummary, summarize } from "./models/summary.ts";

@@ -37,8 +37,8 @@ export {
   pickConfigOverrides,
   resolveConfig,
   saveResolvedConfig,
-} from "./config.ts";
-export type { BayesBiNNConfig, Config, ConfigKey, SteConfig } from "./config.ts";
+} from "./config/mod.ts";
+export type { BayesBiNNConfig, Config, ConfigKey, SteConfig } from "./config/mod.ts";
 export * from "./data/mod.ts";
 export * from "./backend/mod.ts";
 export * from "./models/spec.ts";

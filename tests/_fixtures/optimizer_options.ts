@@ -4,7 +4,7 @@
  * copy of a default.
  * @module
  */
-import { resolveConfig } from "../../train/config.ts";
+import { resolveConfig } from "../../train/config/mod.ts";
 import type { OptimizerOptions } from "../../train/optimizers/create_optimizer.ts";
 import type { OptimizerKind } from "../../train/optimizers/optimizer_kind.ts";
 

@@ -10,7 +10,7 @@ import { exitCodeFor, UserError } from "../../cli/errors.ts";
 import { cliErrorLine } from "../../export/cli_error.ts";
 import { ExportError } from "../../export/export_error.ts";
 import { CheckpointError } from "../../train/checkpoint.ts";
-import { ConfigError } from "../../train/config.ts";
+import { ConfigError } from "../../train/config/mod.ts";
 import { DataError } from "../../train/data/data_error.ts";
 import { UsageError } from "../../train/main.ts";
 import { WandbError } from "../../train/wandb.ts";

@@ -7,7 +7,7 @@
  */
 import path from "node:path";
 import { saveCheckpoint } from "../../train/checkpoint.ts";
-import { configToJson, resolveConfig } from "../../train/config.ts";
+import { configToJson, resolveConfig } from "../../train/config/mod.ts";
 import { buildSpec, type BuildSpecOptions } from "../../train/models/architectures.ts";
 import { BinaryNet } from "../../train/models/binary_net.ts";
 import { createOptimizer } from "../../train/optimizers/create_optimizer.ts";

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import path from "node:path";
-import { type Config, configToJson, resolveConfig } from "../../train/config.ts";
+import { type Config, configToJson, resolveConfig } from "../../train/config/mod.ts";
 import {
   expectCliBadInput,
   fuzzFormat,

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { loadCheckpoint } from "../../train/checkpoint.ts";
-import { resolveConfig } from "../../train/config.ts";
+import { resolveConfig } from "../../train/config/mod.ts";
 import { withoutTiming } from "../../train/metrics_log.ts";
 import type { OptimizerKind } from "../../train/optimizers/optimizer_kind.ts";
 import { parseTempName } from "../../train/temp_files.ts";

@@ -21,6 +21,9 @@ import { NORMALIZATION, type Normalization } from "./normalization.ts";
 /** The names of the built-in datasets. */
 export type DatasetName = "mnist" | "cifar10" | "cifar100";
 
+/** CIFAR-100 label granularity: 100 fine classes or 20 coarse superclasses. */
+export type LabelMode = "fine" | "coarse";
+
 /** A dataset split. */
 export type Split = "train" | "test";
 
@@ -137,3 +140,19 @@ export const DATASETS: Readonly<Record<DatasetName, DatasetInfo>> = {
     },
   },
 };
+
+/**
+ * Number of classes of a dataset: 10 for MNIST and CIFAR-10; 100 for CIFAR-100
+ * (20 with coarse labels).
+ *
+ * @example Usage
+ * ```ts
+ * import { numClasses } from "./datasets.ts";
+ * if (numClasses("cifar100", "coarse") !== 20) throw new Error();
+ * if (numClasses("mnist", "fine") !== 10) throw new Error();
+ * ```
+ */
+export function numClasses(dataset: DatasetName, labelMode: LabelMode): number {
+  const info = DATASETS[dataset];
+  return labelMode === "coarse" ? info.coarseClasses ?? info.numClasses : info.numClasses;
+}

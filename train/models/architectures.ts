@@ -29,26 +29,37 @@
  */
 import type { LayerSpec, ModelSpec } from "./spec.ts";
 import { layerOutputShapes } from "./shapes.ts";
+import { type DatasetName, DATASETS } from "../data/datasets.ts";
+
+/** Facts about an architecture: what it is built from and what configs are checked against. */
+export interface ArchitectureInfo {
+  /** Whether it is an MLP (flattens the image first) rather than a conv net. */
+  readonly mlp: boolean;
+  /** Datasets whose image shape the architecture takes. */
+  readonly datasets: readonly DatasetName[];
+  /**
+   * The reproduction's `input_shape`: flattened size for MLPs, channels for CNNs (derived from
+   * the first of {@linkcode ArchitectureInfo.datasets}).
+   */
+  readonly inputShape: number;
+  /** BatchNorm epsilon of the original / reproduction model. */
+  readonly eps: number;
+  /** BatchNorm momentum (PyTorch convention) of the original / reproduction model. */
+  readonly momentum: number;
+  /** Whether the architecture has dropout layers (read from `drop_prob`). */
+  readonly dropout: boolean;
+  /** One-line description. */
+  readonly doc: string;
+}
+
+/** An architecture's facts, with `inputShape` derived from its first dataset's image shape. */
+function describe(info: Omit<ArchitectureInfo, "inputShape">): ArchitectureInfo {
+  const { height, width, channels } = DATASETS[info.datasets[0]!];
+  return { ...info, inputShape: info.mlp ? height * width * channels : channels };
+}
 
 /**
- * The architectures {@linkcode buildSpec} knows.
- *
- * @example Usage
- * ```ts
- * import { ARCHITECTURES } from "./architectures.ts";
- * if (!ARCHITECTURES.includes("VGGBinaryConnect")) throw new Error();
- * ```
- */
-export const ARCHITECTURES = [
-  "BinaryConnect",
-  "VGGBinaryConnect",
-  "LRNetSmall",
-  "LRNetBig",
-  "MLP_CL",
-] as const;
-
-/**
- * One of {@linkcode ARCHITECTURES}.
+ * The name of one of {@linkcode ARCHITECTURES} (the table must list each exactly once).
  *
  * @example Usage
  * ```ts
@@ -57,10 +68,70 @@ export const ARCHITECTURES = [
  * if (a !== "BinaryConnect") throw new Error();
  * ```
  */
-export type Architecture = typeof ARCHITECTURES[number];
+export type Architecture =
+  | "BinaryConnect"
+  | "VGGBinaryConnect"
+  | "LRNetSmall"
+  | "LRNetBig"
+  | "MLP_CL";
 
 /**
- * Image shape `[height, width, channels]` and class count of the known datasets.
+ * The architectures {@linkcode buildSpec} knows, with the datasets and `input_shape` each one
+ * needs and the BatchNorm defaults of the original models.
+ *
+ * @example Usage
+ * ```ts
+ * import { ARCHITECTURES } from "./architectures.ts";
+ * if (!("VGGBinaryConnect" in ARCHITECTURES)) throw new Error();
+ * if (ARCHITECTURES.BinaryConnect.inputShape !== 784) throw new Error();
+ * ```
+ */
+export const ARCHITECTURES: Readonly<Record<Architecture, ArchitectureInfo>> = {
+  BinaryConnect: describe({
+    mlp: true,
+    datasets: ["mnist"],
+    eps: 1e-4,
+    momentum: 0.15,
+    dropout: true,
+    doc: "MNIST MLP 784-2048-2048-2048-10 with dropout (paper's MNIST model)",
+  }),
+  VGGBinaryConnect: describe({
+    mlp: false,
+    datasets: ["cifar10", "cifar100"],
+    eps: 1e-5,
+    momentum: 0.2,
+    dropout: false,
+    doc: "CIFAR VGG: 6 conv3x3 (128-128-256-256-512-512) + FC 1024-1024-classes",
+  }),
+  LRNetSmall: describe({
+    mlp: false,
+    datasets: ["mnist"],
+    eps: 1e-5,
+    momentum: 0.15,
+    dropout: false,
+    doc: "MNIST conv net of the LR-net comparison (paper Table 11)",
+  }),
+  LRNetBig: describe({
+    mlp: false,
+    datasets: ["cifar10", "cifar100"],
+    eps: 1e-5,
+    momentum: 0.2,
+    dropout: false,
+    doc: "CIFAR conv net of the LR-net comparison (paper Table 11)",
+  }),
+  MLP_CL: describe({
+    mlp: true,
+    datasets: ["mnist"],
+    eps: 1e-4,
+    momentum: 0.15,
+    dropout: false,
+    doc: "continual-learning MLP 784-100-100-10 (paper §4.3)",
+  }),
+};
+
+/**
+ * Image shape `[height, width, channels]` and class count of the known datasets: a view of
+ * {@linkcode DATASETS}.
  *
  * @example Usage
  * ```ts
@@ -71,11 +142,12 @@ export type Architecture = typeof ARCHITECTURES[number];
 export const DATASET_SHAPES: Record<
   string,
   { inputShape: [number, number, number]; numClasses: number }
-> = {
-  mnist: { inputShape: [28, 28, 1], numClasses: 10 },
-  cifar10: { inputShape: [32, 32, 3], numClasses: 10 },
-  cifar100: { inputShape: [32, 32, 3], numClasses: 100 },
-};
+> = Object.fromEntries(
+  Object.values(DATASETS).map((d) => [
+    d.name,
+    { inputShape: [d.height, d.width, d.channels], numClasses: d.numClasses },
+  ]),
+);
 
 /**
  * Config keys {@linkcode buildSpec} reads (snake_case, as the reproduction's JSON configs).
@@ -144,10 +216,10 @@ export function buildSpec(opts: BuildSpecOptions): ModelSpec {
   const o = opts as unknown as Record<string, unknown>;
   const arch = opts.model_architecture;
   check(
-    typeof arch === "string" && (ARCHITECTURES as readonly string[]).includes(arch),
+    typeof arch === "string" && Object.hasOwn(ARCHITECTURES, arch),
     "model_architecture",
     arch,
-    `one of ${ARCHITECTURES.join(", ")}`,
+    `one of ${Object.keys(ARCHITECTURES).join(", ")}`,
   );
   for (
     const k of ["input_shape", "output_shape", "drop_prob", "momentum", "eps", "width_multiplier"]
@@ -190,7 +262,8 @@ export function buildSpec(opts: BuildSpecOptions): ModelSpec {
     "a positive integer",
   );
 
-  const isMlp = arch === "BinaryConnect" || arch === "MLP_CL";
+  const info: ArchitectureInfo = ARCHITECTURES[arch as Architecture];
+  const isMlp = info.mlp;
   if (opts.input_shape !== undefined) {
     const expected = isMlp ? inputShape[0] * inputShape[1] * inputShape[2] : inputShape[2];
     check(
@@ -204,7 +277,7 @@ export function buildSpec(opts: BuildSpecOptions): ModelSpec {
   check(p >= 0 && p < 1, "drop_prob", p, "in [0, 1)");
   const momentum = opts.momentum ?? (isMlp ? 0.15 : 0.2);
   check(momentum >= 0 && momentum <= 1, "momentum", momentum, "in [0, 1]");
-  const eps = opts.eps ?? (isMlp ? 1e-4 : 1e-5);
+  const eps = opts.eps ?? info.eps;
   check(eps > 0 && Number.isFinite(eps), "eps", eps, "a finite number > 0");
   const mult = opts.width_multiplier ?? 1;
   check(mult > 0 && Number.isFinite(mult), "width_multiplier", mult, "a finite number > 0");

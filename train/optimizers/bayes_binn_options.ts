@@ -1,7 +1,7 @@
 /**
  * The options of `BayesBiNN` ({@linkcode ./bayes_binn.ts}), named after the symbols of its
  * equations, and their validation. Every value is given: the defaults (the paper's values for
- * the dataset) live in the config schema alone (`train/_config_keys.ts`).
+ * the dataset) live in the config schema alone (`train/config/keys.ts`).
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";

@@ -4,7 +4,7 @@
  *
  * It takes every value it reads and has no defaults of its own: the defaults (the paper's
  * values for the dataset and architecture) live in the config schema alone,
- * `train/_config_keys.ts`, and `resolveConfig` fills them in. A missing key is an error.
+ * `train/config/keys.ts`, and `resolveConfig` fills them in. A missing key is an error.
  *
  * The learning rate: `lr_init` starts the optimizer's `learningRate`, which is the schedule's
  * value at epoch 0 (`cosineLr(0, E, lr_init, lr_final)` = lr_init exactly), so an optimizer
@@ -14,7 +14,7 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
-import type { BayesBiNNConfig, SteConfig } from "../config.ts";
+import type { BayesBiNNConfig, SteConfig } from "../config/mod.ts";
 import type { Rng } from "../random.ts";
 import { BayesBiNN } from "./bayes_binn.ts";
 import type { BinaryOptimizer } from "./binary_optimizer.ts";
@@ -39,7 +39,7 @@ const STE_KEYS = ["lr_init", "grad_clip_value", "weight_clip_value"] as const;
 
 /**
  * What {@linkcode createOptimizer} reads for BayesBiNN: the resolved config's keys (see
- * `train/_config_keys.ts` for each one's meaning and default) and `train_set_size`, the number
+ * `train/config/keys.ts` for each one's meaning and default) and `train_set_size`, the number
  * of training examples after the validation split (N = train_set_size × trainset_scale).
  *
  * @example Usage
@@ -94,7 +94,7 @@ export interface OptimizerOptionsByKind {
  * @example Usage
  * ```ts
  * import type { OptimizerOptions } from "./create_optimizer.ts";
- * import { resolveConfig } from "../config.ts";
+ * import { resolveConfig } from "../config/mod.ts";
  * const config = resolveConfig("bayesbinn", undefined, {});
  * const opts: OptimizerOptions = { ...config, train_set_size: 54000 };
  * if (!("temperature" in opts) || opts.temperature !== 1e-10) throw new Error();
@@ -169,7 +169,7 @@ function createSte(
  * ```ts
  * import { createOptimizer } from "./create_optimizer.ts";
  * import { BayesBiNN } from "./bayes_binn.ts";
- * import { resolveConfig } from "../config.ts";
+ * import { resolveConfig } from "../config/mod.ts";
  * import { Rng } from "../random.ts";
  * const config = resolveConfig("bayesbinn", undefined, { dataset: "cifar100" });
  * const opt = createOptimizer(

@@ -8,7 +8,7 @@
  * @example Usage
  * ```ts
  * import { cosineLr, createOptimizer } from "./mod.ts";
- * import { resolveConfig } from "../config.ts";
+ * import { resolveConfig } from "../config/mod.ts";
  * import { Rng } from "../random.ts";
  * const config = resolveConfig("bayesbinn", undefined, {});
  * const opts = { ...config, train_set_size: 54000 };

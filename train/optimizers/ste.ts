@@ -19,7 +19,7 @@
  * into one weight tensor per layer (`signInto`; in place on the wasm-based backends, see
  * ./_layer_weights.ts), reads the gradients through zero-copy views and runs (3)–(5) in one
  * fused pass (`adamUpdate`, ./adam_kernel.ts). The clamps and the learning rate are always given
- * (null: no clamp); their defaults live in the config schema, `train/_config_keys.ts`.
+ * (null: no clamp); their defaults live in the config schema, `train/config/keys.ts`.
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";

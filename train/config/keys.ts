@@ -5,24 +5,18 @@
  * followed by bnn's own keys. Defaults are the paper's values (Meng, Bachmann &
  * Khan, ICML 2020, Table 9 and App. B) for the chosen dataset.
  *
- * Public through {@linkcode ./config.ts}; this file only holds the data.
+ * Dataset facts live in `train/data/datasets.ts` and architecture facts in
+ * `train/models/architectures.ts`; the defaults here are read from them.
+ *
+ * Public through {@linkcode ./mod.ts}; this file only holds the data.
  * @module
  */
-import { OPTIMIZER_KINDS, type OptimizerKind } from "./optimizers/optimizer_kind.ts";
+import { type DatasetName, DATASETS, type LabelMode, numClasses } from "../data/datasets.ts";
+import { type Architecture, ARCHITECTURES } from "../models/architectures.ts";
+import { OPTIMIZER_KINDS, type OptimizerKind } from "../optimizers/optimizer_kind.ts";
 
 /** The two training methods: {@linkcode OptimizerKind}, under the config's name for it. */
 export type Optimizer = OptimizerKind;
-/** The datasets bnn reads. */
-export type DatasetName = "mnist" | "cifar10" | "cifar100";
-/** The architectures bnn builds (see `train/models/`). */
-export type Architecture =
-  | "BinaryConnect"
-  | "VGGBinaryConnect"
-  | "LRNetSmall"
-  | "LRNetBig"
-  | "MLP_CL";
-/** CIFAR-100 label granularity: 100 fine classes or 20 coarse superclasses. */
-export type LabelMode = "fine" | "coarse";
 /** How BayesBiNN's MC "mean" prediction combines its C samples. */
 export type EvaluateMean = "probs" | "logits";
 /** A config value as it appears in JSON. */
@@ -109,89 +103,6 @@ export interface KeySpec {
   readonly doc: string;
 }
 
-/** Facts about an architecture that configs are checked against. */
-export interface ArchitectureInfo {
-  /** Datasets whose image shape the architecture takes. */
-  readonly datasets: readonly DatasetName[];
-  /** The reproduction's `input_shape`: flattened size for MLPs, channels for CNNs. */
-  readonly inputShape: number;
-  /** BatchNorm epsilon of the original / reproduction model. */
-  readonly eps: number;
-  /** BatchNorm momentum (PyTorch convention) of the original / reproduction model. */
-  readonly momentum: number;
-  /** Whether the architecture has dropout layers (read from `drop_prob`). */
-  readonly dropout: boolean;
-  readonly doc: string;
-}
-
-/**
- * The architectures, with the dataset and `input_shape` each one needs and the
- * BatchNorm defaults of the original models.
- *
- * @example Usage
- * ```ts
- * import { ARCHITECTURES } from "./_config_keys.ts";
- * if (ARCHITECTURES.BinaryConnect.inputShape !== 784) throw new Error();
- * ```
- */
-export const ARCHITECTURES: Readonly<Record<Architecture, ArchitectureInfo>> = {
-  BinaryConnect: {
-    datasets: ["mnist"],
-    inputShape: 784,
-    eps: 1e-4,
-    momentum: 0.15,
-    dropout: true,
-    doc: "MNIST MLP 784-2048-2048-2048-10 with dropout (paper's MNIST model)",
-  },
-  VGGBinaryConnect: {
-    datasets: ["cifar10", "cifar100"],
-    inputShape: 3,
-    eps: 1e-5,
-    momentum: 0.2,
-    dropout: false,
-    doc: "CIFAR VGG: 6 conv3x3 (128-128-256-256-512-512) + FC 1024-1024-classes",
-  },
-  LRNetSmall: {
-    datasets: ["mnist"],
-    inputShape: 1,
-    eps: 1e-5,
-    momentum: 0.15,
-    dropout: false,
-    doc: "MNIST conv net of the LR-net comparison (paper Table 11)",
-  },
-  LRNetBig: {
-    datasets: ["cifar10", "cifar100"],
-    inputShape: 3,
-    eps: 1e-5,
-    momentum: 0.2,
-    dropout: false,
-    doc: "CIFAR conv net of the LR-net comparison (paper Table 11)",
-  },
-  MLP_CL: {
-    datasets: ["mnist"],
-    inputShape: 784,
-    eps: 1e-4,
-    momentum: 0.15,
-    dropout: false,
-    doc: "continual-learning MLP 784-100-100-10 (paper §4.3)",
-  },
-};
-
-/**
- * Number of classes of a dataset: 10 for MNIST and CIFAR-10; 100 for CIFAR-100
- * (20 with coarse labels).
- *
- * @example Usage
- * ```ts
- * import { numClasses } from "./_config_keys.ts";
- * if (numClasses("cifar100", "coarse") !== 20) throw new Error();
- * ```
- */
-export function numClasses(dataset: DatasetName, labelMode: LabelMode): number {
-  if (dataset === "cifar100") return labelMode === "coarse" ? 20 : 100;
-  return 10;
-}
-
 const BOTH: readonly Optimizer[] = OPTIMIZER_KINDS;
 const BAYES: readonly Optimizer[] = ["bayesbinn"];
 const STE: readonly Optimizer[] = ["ste"];
@@ -203,7 +114,7 @@ const isMnist = (c: DefaultContext) => c.dataset === "mnist";
  *
  * @example Usage
  * ```ts
- * import { CONFIG_KEYS } from "./_config_keys.ts";
+ * import { CONFIG_KEYS } from "./keys.ts";
  * const ctx = { optimizer: "bayesbinn", dataset: "cifar100", architecture: "VGGBinaryConnect", labelMode: "fine" } as const;
  * if (CONFIG_KEYS.temperature.default(ctx) !== 1e-8) throw new Error("paper's CIFAR-100 τ");
  * ```
@@ -211,7 +122,7 @@ const isMnist = (c: DefaultContext) => c.dataset === "mnist";
 export const CONFIG_KEYS: { readonly [K in ConfigKey]: KeySpec } = {
   dataset: {
     type: "string",
-    values: ["mnist", "cifar10", "cifar100"],
+    values: Object.keys(DATASETS),
     appliesTo: BOTH,
     origin: "reproduction",
     default: () => "mnist",

@@ -31,48 +31,21 @@
  * @module
  */
 
-import { closest } from "./_config_closest.ts";
-import { oneLine, UserError } from "../cli/errors.ts";
+import { closest } from "./closest.ts";
+import { oneLine, UserError } from "../../cli/errors.ts";
+import { checkValue, describeAllowed, formatNumber, formatValue, parseFlagValue } from "./check.ts";
 import {
-  checkValue,
-  describeAllowed,
-  formatNumber,
-  formatValue,
-  parseFlagValue,
-} from "./_config_check.ts";
-import {
-  type Architecture,
-  ARCHITECTURES,
   type BayesBiNNConfig,
   CONFIG_KEYS,
   type ConfigKey,
   type ConfigValue,
-  type DatasetName,
   type DefaultContext,
-  type LabelMode,
-  numClasses,
   type Optimizer,
   type SteConfig,
-} from "./_config_keys.ts";
-import { isOptimizerKind, OPTIMIZER_KINDS } from "./optimizers/optimizer_kind.ts";
-
-export { ARCHITECTURES, CONFIG_KEYS, numClasses };
-export { configHelp } from "./_config_help.ts";
-export type {
-  Architecture,
-  ArchitectureInfo,
-  BayesBiNNConfig,
-  CommonConfig,
-  ConfigKey,
-  ConfigValue,
-  DatasetName,
-  DefaultContext,
-  EvaluateMean,
-  KeySpec,
-  LabelMode,
-  Optimizer,
-  SteConfig,
-} from "./_config_keys.ts";
+} from "./keys.ts";
+import { type DatasetName, DATASETS, type LabelMode, numClasses } from "../data/datasets.ts";
+import { type Architecture, ARCHITECTURES } from "../models/architectures.ts";
+import { isOptimizerKind, OPTIMIZER_KINDS } from "../optimizers/optimizer_kind.ts";
 
 /**
  * A resolved, validated, frozen config. `optimizer` discriminates the union:
@@ -121,12 +94,6 @@ export class ConfigError extends UserError {
 
 /** The keys in table order: the reproduction's file order, then bnn's keys. */
 const KEY_ORDER = Object.keys(CONFIG_KEYS) as ConfigKey[];
-/** Training-split sizes, for the check that a limited training set still fills a batch. */
-const TRAIN_SIZES: Readonly<Record<DatasetName, number>> = {
-  mnist: 60000,
-  cifar10: 50000,
-  cifar100: 50000,
-};
 
 type Origin =
   | { kind: "file"; file: string }
@@ -345,7 +312,8 @@ function crossCheck(all: Map<ConfigKey, Entry>): void {
     );
   }
   const limit = num("limit_train");
-  const images = limit > 0 ? Math.min(limit, TRAIN_SIZES[dataset]) : TRAIN_SIZES[dataset];
+  const trainSize = DATASETS[dataset].counts.train;
+  const images = limit > 0 ? Math.min(limit, trainSize) : trainSize;
   const validation = Math.floor(images * num("validation_split"));
   const blame: ConfigKey = limit > 0 ? "limit_train" : "batch_size";
   if (images - validation < num("batch_size")) {

@@ -4,7 +4,7 @@
  * a flag without its value, a value given to a boolean flag.
  * @module
  */
-import { closest } from "./_config_closest.ts";
+import { closest } from "./closest.ts";
 
 /**
  * The one-line message for a `parseArgs` error, or `null` when `e` is not one.
@@ -16,7 +16,7 @@ import { closest } from "./_config_closest.ts";
  * @example Usage
  * ```ts
  * import { parseArgs } from "node:util";
- * import { parseArgsErrorLine } from "./_config_parse_args_error.ts";
+ * import { parseArgsErrorLine } from "./parse_args_error.ts";
  * try {
  *   parseArgs({ args: ["--epoch", "2"], options: { epochs: { type: "string" } } });
  *   throw new Error("not reached");

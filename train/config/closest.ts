@@ -27,7 +27,7 @@ function editDistance(a: string, b: string): number {
  *
  * @example Usage
  * ```ts
- * import { closest } from "./_config_closest.ts";
+ * import { closest } from "./closest.ts";
  * if (closest("temprature", ["temperature", "epochs"]) !== "temperature") throw new Error();
  * if (closest("xyz", ["temperature"]) !== undefined) throw new Error();
  * ```

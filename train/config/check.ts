@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ConfigValue, KeySpec } from "./_config_keys.ts";
+import type { ConfigValue, KeySpec } from "./keys.ts";
 
 /** A decimal number as JavaScript and JSON write it: `3`, `-0.5`, `.5`, `1e-10`, `3E+4`. */
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
@@ -14,7 +14,7 @@ const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
  *
  * @example Usage
  * ```ts
- * import { formatNumber } from "./_config_check.ts";
+ * import { formatNumber } from "./check.ts";
  * if (formatNumber(0.0003) !== "3e-4") throw new Error();
  * if (formatNumber(0.15) !== "0.15") throw new Error();
  * ```
@@ -30,7 +30,7 @@ export function formatNumber(x: number): string {
  *
  * @example Usage
  * ```ts
- * import { formatValue } from "./_config_check.ts";
+ * import { formatValue } from "./check.ts";
  * if (formatValue("mnist") !== '"mnist"' || formatValue(1e-10) !== "1e-10") throw new Error();
  * if (formatValue("x".repeat(1000)).length !== 80) throw new Error("not cut");
  * ```
@@ -54,8 +54,8 @@ export function formatValue(value: unknown): string {
  *
  * @example Usage
  * ```ts
- * import { describeAllowed } from "./_config_check.ts";
- * import { CONFIG_KEYS } from "./_config_keys.ts";
+ * import { describeAllowed } from "./check.ts";
+ * import { CONFIG_KEYS } from "./keys.ts";
  * if (describeAllowed(CONFIG_KEYS.validation_split) !== "a number in [0, 1)") throw new Error();
  * ```
  */
@@ -82,8 +82,8 @@ export function describeAllowed(spec: KeySpec): string {
  *
  * @example Usage
  * ```ts
- * import { checkValue } from "./_config_check.ts";
- * import { CONFIG_KEYS } from "./_config_keys.ts";
+ * import { checkValue } from "./check.ts";
+ * import { CONFIG_KEYS } from "./keys.ts";
  * if (checkValue(CONFIG_KEYS.temperature, 1e-10) !== undefined) throw new Error();
  * if (checkValue(CONFIG_KEYS.temperature, 0) !== "is out of range") throw new Error();
  * ```
@@ -121,8 +121,8 @@ export function checkValue(spec: KeySpec, value: unknown): string | undefined {
  *
  * @example Usage
  * ```ts
- * import { parseFlagValue } from "./_config_check.ts";
- * import { CONFIG_KEYS } from "./_config_keys.ts";
+ * import { parseFlagValue } from "./check.ts";
+ * import { CONFIG_KEYS } from "./keys.ts";
  * if (parseFlagValue(CONFIG_KEYS.temperature, "1e-8") !== 1e-8) throw new Error();
  * if (parseFlagValue(CONFIG_KEYS.batch_affine, "yes") !== undefined) throw new Error();
  * ```

@@ -1,22 +1,17 @@
 /**
  * The config key table as text for `--help` and as Markdown for the README.
- * Public through {@linkcode ./config.ts}.
+ * Public through {@linkcode ./mod.ts}.
  * @module
  */
 
-import { describeAllowed, formatValue } from "./_config_check.ts";
-import {
-  type Architecture,
-  CONFIG_KEYS,
-  type ConfigKey,
-  type DatasetName,
-  type DefaultContext,
-  type Optimizer,
-} from "./_config_keys.ts";
-import { OPTIMIZER_KINDS } from "./optimizers/optimizer_kind.ts";
+import { describeAllowed, formatValue } from "./check.ts";
+import { CONFIG_KEYS, type ConfigKey, type DefaultContext, type Optimizer } from "./keys.ts";
+import { type DatasetName, DATASETS } from "../data/datasets.ts";
+import type { Architecture } from "../models/architectures.ts";
+import { OPTIMIZER_KINDS } from "../optimizers/optimizer_kind.ts";
 
 const KEY_ORDER = Object.keys(CONFIG_KEYS) as ConfigKey[];
-const DATASETS: readonly DatasetName[] = ["mnist", "cifar10", "cifar100"];
+const DATASET_NAMES = Object.keys(DATASETS) as DatasetName[];
 const QUOTED_KINDS = OPTIMIZER_KINDS.map((k) => JSON.stringify(k));
 const TRAIN_TASKS = OPTIMIZER_KINDS.map((k) => `train:${k}`).join(" / ");
 
@@ -26,7 +21,7 @@ function defaultText(key: ConfigKey, optimizer: Optimizer | undefined): string {
   const texts = spec.appliesTo.filter((o) => optimizer === undefined || o === optimizer).map(
     (o) => {
       const groups = new Map<string, string[]>();
-      for (const dataset of DATASETS) {
+      for (const dataset of DATASET_NAMES) {
         const ctx: DefaultContext = {
           optimizer: o,
           dataset,
@@ -56,7 +51,7 @@ function defaultText(key: ConfigKey, optimizer: Optimizer | undefined): string {
  *
  * @example Usage
  * ```ts
- * import { configHelp } from "./_config_help.ts";
+ * import { configHelp } from "./help.ts";
  * const help = configHelp("bayesbinn");
  * if (!help.includes("--temperature") || help.includes("--grad_clip_value")) throw new Error();
  * if (!configHelp(undefined, "markdown").startsWith("| key |")) throw new Error();

@@ -16,9 +16,9 @@ import {
   pickConfigOverrides,
   resolveConfig,
   saveResolvedConfig,
-} from "../../train/config.ts";
+} from "../../../train/config/mod.ts";
 
-const CONFIGS = new URL("../../configs/", import.meta.url).pathname;
+const CONFIGS = new URL("../../../configs/", import.meta.url).pathname;
 const path = (name: string) => `${CONFIGS}${name}`;
 type Json = Record<string, number | boolean | string>;
 
