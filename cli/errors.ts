@@ -32,6 +32,25 @@ export class UserError extends Error {
 }
 
 /**
+ * A bad command line (an unknown flag, a missing or wrong value); the CLI prints its message as
+ * one line. A {@linkcode UserError}.
+ *
+ * @example Usage
+ * ```ts
+ * import { exitCodeFor, UsageError } from "./errors.ts";
+ * const e = new UsageError("--epochs must be an integer ≥ 1: current value is \"x\"");
+ * if (e.name !== "UsageError" || exitCodeFor(e) !== 2) throw e;
+ * ```
+ */
+export class UsageError extends UserError {
+  /** @param message One line naming the flag or argument and what is allowed. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/**
  * The built-in error kinds bnn treats as bad input too: its own argument checks throw
  * `RangeError` / `TypeError` with one-line messages (e.g. `loadDataset` on an unknown dataset).
  */
