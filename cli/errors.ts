@@ -103,3 +103,40 @@ export function oneLine(text: string, max = Infinity): string {
   }
   return out.length > max ? `${out.slice(0, max - 1)}…` : out;
 }
+
+/** `BNN_DEBUG` set: print stacks too (false when env access is not granted). */
+function debugEnabled(): boolean {
+  try {
+    return Boolean(Deno.env.get("BNN_DEBUG"));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The one way bnn's CLIs report a failure: one line `PREFIX: message` (its first line), the
+ * stack after it when `BNN_DEBUG` is set, and the exit code of {@linkcode exitCodeFor}.
+ *
+ * @param prefix What starts the line: `error` for `train`, `bnn export` / `bnn eval`.
+ * @param e What was thrown.
+ * @param write Where the line goes (default: stderr).
+ * @returns The exit code to end with.
+ *
+ * @example Usage
+ * ```ts
+ * import { reportError, UserError } from "./errors.ts";
+ * const lines: string[] = [];
+ * const code = reportError("bnn eval", new UserError("m.onnx: not a model\nmore"), (l) => lines.push(l));
+ * if (code !== 2 || lines.join() !== "bnn eval: m.onnx: not a model") throw new Error(lines.join());
+ * ```
+ */
+export function reportError(
+  prefix: string,
+  e: unknown,
+  write: (line: string) => void = (line) => console.error(line),
+): number {
+  const message = e instanceof Error ? e.message ?? "" : String(e);
+  write(`${prefix}: ${message.split("\n")[0]}`);
+  if (debugEnabled() && e instanceof Error && e.stack) write(e.stack);
+  return exitCodeFor(e);
+}

@@ -1,33 +1,18 @@
 /**
- * How bnn's export and eval CLIs report a failure: expected input errors (a bad
- * flag, file, checkpoint, dataset or config; see `exitCodeFor` in ../cli/errors.ts)
- * become one line on stderr and exit status 2, as in the trainer; anything else is a
- * bug and keeps its stack trace.
+ * The export and eval CLIs' plumbing: their argument parser ({@linkcode parseOneArg}) and
+ * {@linkcode runCli}, which reports a failure as the trainer does (`reportError` in
+ * ../cli/errors.ts: one line, exit 2 for bad input, 1 for a bug, the stack with `BNN_DEBUG`).
  * @module
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { parseArgsErrorLine } from "../train/config/parse_args_error.ts";
-import { exitCodeFor } from "../cli/errors.ts";
+import { reportError } from "../cli/errors.ts";
 import { ExportError } from "./export_error.ts";
 
 /**
- * The one-line message of an expected input error, or null for an unexpected one.
- *
- * @example Usage
- * ```ts
- * import { cliErrorLine } from "./cli_error.ts";
- * if (cliErrorLine("export", new RangeError("bad")) !== "bnn export: bad") throw new Error();
- * if (cliErrorLine("export", new Error("bug")) !== null) throw new Error();
- * ```
- */
-export function cliErrorLine(command: string, e: unknown): string | null {
-  if (!(e instanceof Error) || exitCodeFor(e) !== 2) return null;
-  return `bnn ${command}: ${e.message.split("\n")[0]}`;
-}
-
-/**
- * Runs a CLI body, turning expected errors into one line and exit status 2.
+ * Runs a CLI body; a failure becomes one line `bnn COMMAND: …` and its exit code (see
+ * `reportError` in cli/errors.ts: 2 for bad input, 1 for a bug).
  *
  * @example Usage
  * ```ts ignore
@@ -39,10 +24,7 @@ export async function runCli(command: string, body: () => Promise<void>): Promis
   try {
     await body();
   } catch (e) {
-    const line = cliErrorLine(command, e);
-    if (line === null) throw e;
-    console.error(line);
-    Deno.exit(exitCodeFor(e));
+    Deno.exit(reportError(`bnn ${command}`, e));
   }
   Deno.exit(0);
 }

@@ -34,7 +34,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { exitCodeFor, UsageError } from "../cli/errors.ts";
+import { reportError, UsageError } from "../cli/errors.ts";
 import { BACKEND_NAMES, type BackendName } from "./backend/mod.ts";
 import { configHelp, configOptions, pickConfigOverrides } from "./config/mod.ts";
 import { parseArgsErrorLine } from "./config/parse_args_error.ts";
@@ -200,18 +200,7 @@ export async function main(
       io.err(`error: training stopped: ${line}; ${kept}\n`);
       return 3;
     }
-    io.err(`error: ${line}\n`);
-    if (debugEnabled()) io.err(`${err.stack}\n`);
-    return exitCodeFor(e);
-  }
-}
-
-/** `BNN_DEBUG` set: print stacks too (false when env access is not granted). */
-function debugEnabled(): boolean {
-  try {
-    return Boolean(Deno.env.get("BNN_DEBUG"));
-  } catch {
-    return false;
+    return reportError("error", e, (l) => io.err(`${l}\n`));
   }
 }
 

@@ -6,8 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { exitCodeFor, UserError } from "../../cli/errors.ts";
-import { cliErrorLine } from "../../export/cli_error.ts";
+import { exitCodeFor, reportError, UserError } from "../../cli/errors.ts";
 import { ExportError } from "../../export/export_error.ts";
 import { CheckpointError } from "../../train/checkpoint.ts";
 import { ConfigError } from "../../train/config/mod.ts";
@@ -43,8 +42,18 @@ Deno.test("exitCodeFor(): 2 for RangeError, TypeError and NotFound; 1 for anythi
   assert.equal(exitCodeFor(undefined), 1);
 });
 
-Deno.test("cliErrorLine() follows exitCodeFor(): a line for bad input, null for a bug", () => {
-  assert.equal(cliErrorLine("eval", new DataError("x.bin", "bad\nsecond")), "bnn eval: x.bin: bad");
-  assert.equal(cliErrorLine("export", new CheckpointError("c")), "bnn export: c");
-  assert.equal(cliErrorLine("export", new Error("bug")), null);
+Deno.test("reportError() prints one line with the CLI's prefix and returns exitCodeFor()", () => {
+  const report = (prefix: string, e: unknown) => {
+    const lines: string[] = [];
+    return { code: reportError(prefix, e, (l) => lines.push(l)), lines };
+  };
+  assert.deepEqual(report("bnn eval", new DataError("x.bin", "bad\nsecond")), {
+    code: 2,
+    lines: ["bnn eval: x.bin: bad"],
+  });
+  assert.deepEqual(report("bnn export", new CheckpointError("c")), {
+    code: 2,
+    lines: ["bnn export: c"],
+  });
+  assert.deepEqual(report("error", new Error("bug")), { code: 1, lines: ["error: bug"] });
 });
