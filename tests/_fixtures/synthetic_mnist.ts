@@ -12,6 +12,7 @@
  */
 
 import { realDataDir } from "./real_data.ts";
+import { generator } from "./seeded_random.ts";
 
 /** The official file names, counts and IDX headers of MNIST's two splits. */
 const SPLITS = [
@@ -19,18 +20,6 @@ const SPLITS = [
   { images: "t10k-images-idx3-ubyte", labels: "t10k-labels-idx1-ubyte", count: 10000 },
 ] as const;
 const SIDE = 28;
-
-/** mulberry32: a tiny seeded generator, independent of bnn's own `Rng`. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Ten 28×28 class patterns, each five blobs of radius 2–4 inside the central 20×20. */
 function classPatterns(rand: () => number): Uint8Array[] {

@@ -42,6 +42,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { parseTempName } from "../../train/temp_files.ts";
+import { generator } from "../_fixtures/seeded_random.ts";
 import { syntheticMnistDir } from "../_fixtures/synthetic_mnist.ts";
 import { assertSameRun, denoCommand, inspectRunFolder, listFiles, runDeno } from "./_run_folder.ts";
 
@@ -69,18 +70,6 @@ const trainArgs = (limitTest = 10000) => [
   "wasm",
 ];
 const TRAIN_ARGS = trainArgs();
-
-/** mulberry32: a tiny seeded generator. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Now, on the clock of the traces (Unix epoch ms). */
 const now = () => performance.timeOrigin + performance.now();
