@@ -27,32 +27,37 @@ async function run(label: string, args: string[]): Promise<boolean> {
   return code === 0;
 }
 
-/** What a JUnit report says: counts, and the names of the skipped cases. */
+/** What a JUnit report says: counts, and the names of the failed and the skipped cases. */
 export interface JunitCounts {
   passed: number;
   failed: number;
   skipped: string[];
+  /** The failed cases' names, so that a log's tail says which. */
+  failedNames: string[];
 }
 
 /**
  * Counts the `<testcase>` elements of a JUnit report (Deno's `--junit-path`) that
- * passed and that failed, and names the skipped ones.
+ * passed and that failed, and names the failed and the skipped ones.
  *
  * @example Usage
  * ```ts
  * import { countJunit } from "./run.ts";
  * const xml = '<testcase name="a"></testcase><testcase name="b"><failure/></testcase>' +
  *   '<testcase name="c &amp; d" classname="./x_test.ts"><skipped/></testcase>';
- * const { passed, failed, skipped } = countJunit(xml);
+ * const { passed, failed, skipped, failedNames } = countJunit(xml);
  * if (passed !== 1 || failed !== 1 || skipped.join() !== "c & d") throw new Error();
+ * if (failedNames.join() !== "b") throw new Error();
  * ```
  */
 export function countJunit(xml: string): JunitCounts {
-  const counts: JunitCounts = { passed: 0, failed: 0, skipped: [] };
+  const counts: JunitCounts = { passed: 0, failed: 0, skipped: [], failedNames: [] };
   for (const m of xml.matchAll(/<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g)) {
     const body = m[3] ?? "";
-    if (/<(failure|error)\b/.test(body)) counts.failed++;
-    else if (/<skipped\b/.test(body)) counts.skipped.push(caseName(m[1]));
+    if (/<(failure|error)\b/.test(body)) {
+      counts.failed++;
+      counts.failedNames.push(caseName(m[1]));
+    } else if (/<skipped\b/.test(body)) counts.skipped.push(caseName(m[1]));
     else counts.passed++;
   }
   return counts;
@@ -78,9 +83,15 @@ function caseName(attributes: string): string {
  * }
  * ```
  */
-export function summaryLine(c: JunitCounts): string {
+export function summaryLine(c: Omit<JunitCounts, "failedNames">): string {
   const skipped = c.skipped.length > 0 ? `, ${c.skipped.length} skipped` : "";
   return `${c.passed} passed, ${c.failed} failed${skipped}`;
+}
+
+function listNames(what: string, names: string[]): void {
+  if (names.length === 0) return;
+  console.log(`\n${what} (${names.length}):`);
+  for (const name of names) console.log(`  ${name}`);
 }
 
 if (import.meta.main) {
@@ -99,6 +110,7 @@ if (import.meta.main) {
     "test",
     "-A",
     `--junit-path=${junit}`,
+    "--preload=tests/_preload.ts",
     "--doc",
     ...extra,
     "tests/",
@@ -107,7 +119,7 @@ if (import.meta.main) {
     "export/",
     "mod.ts",
   ]);
-  let counts: JunitCounts = { passed: 0, failed: 0, skipped: [] };
+  let counts: JunitCounts = { passed: 0, failed: 0, skipped: [], failedNames: [] };
   try {
     counts = countJunit(await Deno.readTextFile(junit));
   } catch {
@@ -115,10 +127,9 @@ if (import.meta.main) {
   }
   if (!checksOk) counts.failed++;
   if (!testsOk && counts.failed === 0) counts.failed++;
-  if (counts.skipped.length > 0) {
-    console.log(`\nskipped (${counts.skipped.length}):`);
-    for (const name of counts.skipped) console.log(`  ${name}`);
-  }
+  if (!checksOk) console.log("\nfailed: the format, lint or type checks (see above)");
+  listNames("failed", counts.failedNames);
+  listNames("skipped", counts.skipped);
   console.log(summaryLine(counts));
   Deno.exit(checksOk && testsOk ? 0 : 1);
 }

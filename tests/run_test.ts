@@ -23,11 +23,12 @@ const REPORT = `<?xml version="1.0" encoding="UTF-8"?>
     </testsuite>
 </testsuites>`;
 
-Deno.test("countJunit() counts passed and failed cases and names the skipped ones", () => {
+Deno.test("countJunit() counts passed and failed cases and names the failed and skipped ones", () => {
   assert.deepEqual(countJunit(REPORT), {
     passed: 3,
     failed: 1,
     skipped: ["ignored", "steps > s2 [needs x]"],
+    failedNames: ["fails"],
   });
 });
 
@@ -42,10 +43,15 @@ Deno.test("summaryLine() adds the skipped count only when some were skipped", ()
 Deno.test("countJunit() counts self-closing cases and errors", () => {
   assert.deepEqual(
     countJunit('<testcase name="a"/><testcase name="b"><error message="x"/></testcase>'),
-    { passed: 1, failed: 1, skipped: [] },
+    { passed: 1, failed: 1, skipped: [], failedNames: ["b"] },
   );
 });
 
 Deno.test("countJunit() finds nothing in an empty report", () => {
-  assert.deepEqual(countJunit("<testsuites></testsuites>"), { passed: 0, failed: 0, skipped: [] });
+  assert.deepEqual(countJunit("<testsuites></testsuites>"), {
+    passed: 0,
+    failed: 0,
+    skipped: [],
+    failedNames: [],
+  });
 });
