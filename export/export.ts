@@ -22,12 +22,11 @@ import { type Checkpoint, loadCheckpoint, writeTempFile } from "../train/checkpo
 import { removeDeadTemps } from "../train/temp_files.ts";
 import { writeError } from "../train/write_error.ts";
 import { buildSpec, type BuildSpecOptions } from "../train/models/architectures.ts";
-import { BinaryNet } from "../train/models/binary_net.ts";
 import type { ModelSpec } from "../train/models/spec.ts";
-import { createOptimizer, type OptimizerOptions } from "../train/optimizers/create_optimizer.ts";
-import { isOptimizerKind, OPTIMIZER_KINDS } from "../train/optimizers/optimizer_kind.ts";
+import type { OptimizerOptions } from "../train/optimizers/create_optimizer.ts";
 import { Rng } from "../train/random.ts";
-import { type CheckpointMeta, Model } from "../train/trainer.ts";
+import { isOptimizerKind, OPTIMIZER_KINDS } from "../train/optimizers/optimizer_kind.ts";
+import type { CheckpointMeta, Model } from "../train/trainer.ts";
 import { NORMALIZATION, type Normalization } from "../train/data/normalization.ts";
 import { ExportError } from "./export_error.ts";
 import { type ExportTotals, exportTotals, formatExportSummary } from "./export_summary.ts";
@@ -42,6 +41,7 @@ import {
 } from "./onnx/graph.ts";
 import { encodeModel } from "./onnx/proto.ts";
 import { RUN_FILES, runPaths } from "../train/run_folder.ts";
+import { modelOfRun, restoreRunModel } from "../train/run_model.ts";
 
 /** Options of {@linkcode exportModel}. */
 export interface ExportOptions {
@@ -193,11 +193,6 @@ export async function loadRun(where: ResolvedCheckpoint): Promise<LoadedRun> {
       `checkpoint ${file} has no config in its metadata (not written by bnn train?)`,
     );
   }
-  if (!meta.training || typeof meta.optimizerScalars !== "object") {
-    throw new ExportError(
-      `checkpoint ${file} has no training state in its metadata (not written by bnn train?)`,
-    );
-  }
   const kind = config.optimizer;
   if (!isOptimizerKind(kind)) {
     throw new ExportError(
@@ -214,22 +209,22 @@ export async function loadRun(where: ResolvedCheckpoint): Promise<LoadedRun> {
       `checkpoint ${file}: cannot rebuild the model spec: ${(e as Error).message}`,
     );
   }
-  const net = new BinaryNet(spec);
   const seed = typeof config.seed === "number" ? config.seed : 0;
-  const opt = createOptimizer(
-    kind,
-    { ...(config as OptimizerOptions), train_set_size: 1 },
-    net.binaryShapes,
-    new Rng(seed, "optimizer"),
-    net.realParams,
-  );
-  const model = new Model(net, opt);
+  let model: Model;
   try {
-    model.restore(ckpt);
+    // N only scales further BayesBiNN steps, which an export does not take
+    model = modelOfRun({ ...(config as OptimizerOptions), optimizer: kind, seed }, spec, 1);
+  } catch (e) {
+    throw new ExportError(
+      `checkpoint ${file}: cannot rebuild its optimizer: ${(e as Error).message}`,
+    );
+  }
+  try {
+    restoreRunModel(model, ckpt, file);
   } catch (e) {
     model.net.dispose();
-    opt.dispose();
-    throw new ExportError(`checkpoint ${file} does not fit its model: ${(e as Error).message}`);
+    model.optimizer.dispose();
+    throw e;
   }
   return { checkpointPath: file, runDir: where.runDir, config, spec, model, meta };
 }

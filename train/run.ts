@@ -15,13 +15,10 @@ import { type Config, configNotes, configToJson, resolveConfig } from "./config/
 import type { ImageDataset } from "./data/dataset.ts";
 import { loadDataset } from "./data/load_dataset.ts";
 import { buildSpec, type BuildSpecOptions } from "./models/architectures.ts";
-import { BinaryNet } from "./models/binary_net.ts";
 import { formatSummary, summarize } from "./models/summary.ts";
 import type { ModelSpec } from "./models/spec.ts";
-import { createOptimizer } from "./optimizers/create_optimizer.ts";
 import type { OptimizerKind } from "./optimizers/optimizer_kind.ts";
-import { Rng } from "./random.ts";
-import { type Callback, type CheckpointMeta, Model } from "./trainer.ts";
+import type { Callback, CheckpointMeta, Model } from "./trainer.ts";
 import { type DataSource, sizeOf, splitData } from "./data_source.ts";
 import { fitContinual } from "./continual.ts";
 import { selectBest } from "./metrics_log.ts";
@@ -30,6 +27,7 @@ import { takeFirst } from "./data/take_first.ts";
 import { assertRunFolderFree, lockRunFolder } from "./run_lock.ts";
 import { removeDeadTemps } from "./temp_files.ts";
 import { runPaths } from "./run_folder.ts";
+import { modelOfRun, restoreRunModel } from "./run_model.ts";
 
 /** What a training run is asked to do (the trainer CLI's arguments but `--help`). */
 export interface RunRequest {
@@ -328,30 +326,12 @@ function buildModel(
   ckptPath: string,
 ): { spec: ModelSpec; model: Model } {
   const spec = buildSpec(config as unknown as BuildSpecOptions);
-  const net = new BinaryNet(spec);
-  const optimizer = createOptimizer(
-    config.optimizer,
-    { ...config, train_set_size: trainSize },
-    net.binaryShapes,
-    new Rng(config.seed, "optimizer"),
-    net.realParams,
-  );
-  const model = new Model(net, optimizer, {
+  const model = modelOfRun({ ...config, train_set_size: trainSize }, spec, trainSize, {
     evaluateSteps: config.optimizer === "bayesbinn" ? config.evaluate_steps : 0,
     evaluateMean: config.optimizer === "bayesbinn" ? config.evaluate_mean : "probs",
     evalBatchSize: config.test_batch_size,
   });
-  if (resumeFrom === null) return { spec, model };
-  if (typeof resumeFrom.meta.training !== "object" || resumeFrom.meta.training === null) {
-    throw new CheckpointError(`checkpoint ${ckptPath} holds no training state`);
-  }
-  try {
-    model.restore(resumeFrom);
-  } catch (e) {
-    throw new CheckpointError(
-      `checkpoint ${ckptPath} does not fit this model: ${(e as Error).message.split("\n")[0]}`,
-    );
-  }
+  if (resumeFrom !== null) restoreRunModel(model, resumeFrom, ckptPath);
   return { spec, model };
 }
 
@@ -381,7 +361,9 @@ function announce(
         : `resuming ${runDir} at ${task}epoch ${t.epoch + 1}, step ${t.step}\n`,
     );
     if (taskCount(config) > 1 && t.task === undefined) {
-      throw new CheckpointError(`checkpoint ${runDir}/checkpoints/last.ckpt holds no task index`);
+      throw new CheckpointError(
+        `checkpoint ${runPaths(runDir).lastCheckpoint} holds no task index`,
+      );
     }
   }
   io.out(`run folder: ${runDir}\n`);
