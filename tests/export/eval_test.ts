@@ -9,6 +9,7 @@ import { Rng } from "../../train/random.ts";
 import { randomSigns } from "./_helpers.ts";
 import { type CliResult, runCliScript, syntheticRun } from "./_run.ts";
 import { mnistDataDir } from "../_fixtures/synthetic_mnist.ts";
+import { linearSpec } from "../_fixtures/tiny_specs.ts";
 
 function randomDataset(
   count: number,
@@ -67,12 +68,7 @@ Deno.test("predictDataset() + classificationMetrics() equal the trainer's Model.
 Deno.test("predictDataset() refuses a dataset whose image shape or classes do not fit the model", async () => {
   const dir = await Deno.makeTempDir({ prefix: "bnn_eval_" });
   try {
-    const spec = {
-      architecture: "t",
-      inputShape: [4, 4, 3] as [number, number, number],
-      numClasses: 2,
-      layers: [{ type: "flatten" as const }, { type: "dense" as const, inputs: 48, units: 2 }],
-    };
+    const spec = linearSpec([4, 4, 3], 2);
     await writeOnnxExport({
       spec,
       weightSets: [randomSigns([[48, 2]], new Rng(1))],
@@ -109,12 +105,7 @@ Deno.test("eval CLI refuses a non-ONNX file, a missing file and a shape mismatch
   const dir = await Deno.makeTempDir({ prefix: "bnn_eval_" });
   try {
     await Deno.writeTextFile(`${dir}/fake.onnx`, "this is not a protobuf");
-    const spec = {
-      architecture: "t",
-      inputShape: [32, 32, 3] as [number, number, number],
-      numClasses: 10,
-      layers: [{ type: "flatten" as const }, { type: "dense" as const, inputs: 3072, units: 10 }],
-    };
+    const spec = linearSpec([32, 32, 3], 10);
     await writeOnnxExport(
       { spec, weightSets: [randomSigns([[3072, 10]], new Rng(1))], batchNorms: [] },
       `${dir}/cifar.onnx`,
@@ -160,12 +151,7 @@ Deno.test("eval CLI says which test images the run's recorded accuracy was measu
   const dataDir = await mnistDataDir();
   const dir = await Deno.makeTempDir({ prefix: "bnn_eval_" });
   try {
-    const spec = {
-      architecture: "t",
-      inputShape: [28, 28, 1] as [number, number, number],
-      numClasses: 10,
-      layers: [{ type: "flatten" as const }, { type: "dense" as const, inputs: 784, units: 10 }],
-    };
+    const spec = linearSpec([28, 28, 1], 10);
     const net = { spec, weightSets: [randomSigns([[784, 10]], new Rng(2))], batchNorms: [] };
     // limit_test 7 in the config: the run tested on the first 7 test images
     await writeOnnxExport(net, `${dir}/a.onnx`, {
@@ -227,12 +213,7 @@ Deno.test("eval CLI says which test images the run's recorded accuracy was measu
 Deno.test("benchEval() reports a positive throughput", async () => {
   const dir = await Deno.makeTempDir({ prefix: "bnn_eval_" });
   try {
-    const spec = {
-      architecture: "t",
-      inputShape: [4, 4, 1] as [number, number, number],
-      numClasses: 2,
-      layers: [{ type: "flatten" as const }, { type: "dense" as const, inputs: 16, units: 2 }],
-    };
+    const spec = linearSpec([4, 4, 1], 2);
     await writeOnnxExport({
       spec,
       weightSets: [randomSigns([[16, 2]], new Rng(1))],

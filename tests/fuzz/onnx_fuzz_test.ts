@@ -18,6 +18,7 @@ import {
   type SpecialMutant,
   summary,
 } from "./_mutate.ts";
+import { linearSpec } from "../_fixtures/tiny_specs.ts";
 
 const SEED = 0x0e1;
 
@@ -28,12 +29,7 @@ async function seedModel(dir: string): Promise<{ onnx: Uint8Array; sidecar: Uint
   const out = path.join(dir, "model.onnx");
   await writeOnnxExport(
     {
-      spec: {
-        architecture: "fuzz",
-        inputShape: [28, 28, 1],
-        numClasses: 10,
-        layers: [{ type: "flatten" }, { type: "dense", inputs: 784, units: 10 }],
-      },
+      spec: linearSpec([28, 28, 1], 10),
       weightSets: [[weights]],
       batchNorms: [],
     },

@@ -4,13 +4,13 @@ import { fitContinual, permutePixels, taskPermutation } from "../../train/contin
 import type { ImageDataset } from "../../train/data/dataset.ts";
 import type { EpochMetrics } from "../../train/metrics_log.ts";
 import { BinaryNet } from "../../train/models/binary_net.ts";
-import type { ModelSpec } from "../../train/models/spec.ts";
 import type { BayesBiNN } from "../../train/optimizers/bayes_binn.ts";
 import { createOptimizer } from "../../train/optimizers/create_optimizer.ts";
 import { Rng } from "../../train/random.ts";
 import { type Callback, type CheckpointMeta, Model } from "../../train/trainer.ts";
 import type { Checkpoint } from "../../train/checkpoint.ts";
 import { optimizerOptions } from "../_fixtures/optimizer_options.ts";
+import { mlpSpec } from "../_fixtures/tiny_specs.ts";
 
 await initBackend("cpu");
 
@@ -104,16 +104,7 @@ function synthetic(count: number, seed: number): ImageDataset {
   };
 }
 
-const SPEC: ModelSpec = {
-  architecture: "tiny",
-  inputShape: [4, 4, 1],
-  numClasses: 2,
-  layers: [
-    { type: "flatten" },
-    { type: "dense", inputs: 16, units: 2 },
-    { type: "batchnorm", features: 2, eps: 1e-4, momentum: 0.15, affine: false },
-  ],
-};
+const SPEC = mlpSpec([4, 4, 1], [], 2, { eps: 1e-4, momentum: 0.15 });
 const TRAIN = synthetic(400, 1), TEST = synthetic(300, 2);
 const FIT = { epochs: 2, batchSize: 40, lrInit: 0.05, lrFinal: 0.001, seed: 3, numTasks: 2 };
 

@@ -19,6 +19,7 @@ import {
   randomSigns,
   toNchw,
 } from "../_helpers.ts";
+import { linearSpec, mlpSpec } from "../../_fixtures/tiny_specs.ts";
 
 /** An independent plain-JS NHWC forward pass in eval mode (no tfjs, no ONNX). */
 function referenceForward(net: FrozenNet, set: number, x: Float32Array, n: number): Float32Array {
@@ -257,28 +258,12 @@ Deno.test("buildOnnxModel() matches a plain-JS forward pass on conv nets with ch
 });
 
 Deno.test("buildOnnxModel() with K weight sets outputs the mean softmax and its log", async (t) => {
-  const spec: ModelSpec = {
-    architecture: "mlp",
-    inputShape: [2, 2, 1],
-    numClasses: 3,
-    layers: [
-      { type: "flatten" },
-      { type: "dense", inputs: 4, units: 5 },
-      { type: "batchnorm", features: 5, eps: 1e-5, momentum: 0.1, affine: false },
-      { type: "relu" },
-      { type: "dense", inputs: 5, units: 3 },
-    ],
-  };
+  const spec = mlpSpec([2, 2, 1], [5], 3, { outputBatchNorm: false });
   await check(t, spec, ["packed", "float"], 2, 4);
 });
 
 Deno.test("buildOnnxModel() packed weights are unpacked by constant folding at session load", async (t) => {
-  const spec: ModelSpec = {
-    architecture: "mlp",
-    inputShape: [1, 1, 9],
-    numClasses: 2,
-    layers: [{ type: "flatten" }, { type: "dense", inputs: 9, units: 2 }],
-  };
+  const spec = linearSpec([1, 1, 9], 2);
   const net: FrozenNet = { spec, weightSets: [randomSigns([[9, 2]], new Rng(1))], batchNorms: [] };
   const dir = await Deno.makeTempDir();
   try {
@@ -315,16 +300,7 @@ Deno.test("buildOnnxModel() packed weights are unpacked by constant folding at s
 });
 
 Deno.test("validateFrozenNet() rejects zeros, wrong sizes and missing BatchNorm state", () => {
-  const spec: ModelSpec = {
-    architecture: "t",
-    inputShape: [1, 1, 2],
-    numClasses: 2,
-    layers: [
-      { type: "flatten" },
-      { type: "dense", inputs: 2, units: 2 },
-      { type: "batchnorm", features: 2, eps: 1e-5, momentum: 0.1, affine: false },
-    ],
-  };
+  const spec = mlpSpec([1, 1, 2], [], 2);
   const bn = { mean: new Float32Array(2), variance: new Float32Array(2).fill(1) };
   const ok = new Float32Array([1, -1, 1, 1]);
   validateFrozenNet({ spec, weightSets: [[ok]], batchNorms: [bn] });

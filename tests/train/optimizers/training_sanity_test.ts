@@ -10,7 +10,6 @@ import assert from "node:assert/strict";
 import { initBackend } from "../../../train/backend/mod.ts";
 import { loadDataset } from "../../../train/data/load_dataset.ts";
 import { BinaryNet } from "../../../train/models/binary_net.ts";
-import type { ModelSpec } from "../../../train/models/spec.ts";
 import {
   createOptimizer,
   type OptimizerOptions,
@@ -19,6 +18,7 @@ import type { OptimizerKind } from "../../../train/optimizers/optimizer_kind.ts"
 import { Rng } from "../../../train/random.ts";
 import { optimizerOptions } from "../../_fixtures/optimizer_options.ts";
 import { mnistDataDir } from "../../_fixtures/synthetic_mnist.ts";
+import { mlpSpec } from "../../_fixtures/tiny_specs.ts";
 
 await initBackend("wasm");
 
@@ -33,20 +33,7 @@ async function loadMnist(n: number): Promise<{ x: Float32Array; y: Int32Array }>
   return { x, y: Int32Array.from(labels.subarray(0, n)) };
 }
 
-const SPEC: ModelSpec = {
-  architecture: "mlp-784-64-10",
-  inputShape: [28, 28, 1],
-  numClasses: 10,
-  layers: [
-    { type: "flatten" },
-    { type: "dropout", rate: 0.1 },
-    { type: "dense", inputs: 784, units: 64 },
-    { type: "batchnorm", features: 64, eps: 1e-4, momentum: 0.15, affine: false },
-    { type: "relu" },
-    { type: "dense", inputs: 64, units: 10 },
-    { type: "batchnorm", features: 10, eps: 1e-4, momentum: 0.15, affine: false },
-  ],
-};
+const SPEC = mlpSpec([28, 28, 1], [64], 10, { dropout: 0.1, eps: 1e-4, momentum: 0.15 });
 
 const { x: X, y: Y } = await loadMnist(COUNT);
 
