@@ -178,6 +178,44 @@ function checkFinite(state: Record<string, Float32Array | number>, where: string
   }
 }
 
+/** The state of a run that has not trained yet: epoch 0, step 0, fresh streams of `seed`. */
+function freshState(opts: FitOptions): TrainingState {
+  const state: TrainingState = {
+    epoch: 0,
+    step: 0,
+    shuffleRng: new Rng(opts.seed, "shuffle").state(),
+    augmentRng: new Rng(opts.seed, "augment").state(),
+    dropoutRng: new Rng(opts.seed, "dropout").state(),
+    lossSum: 0,
+    correct: 0,
+    seen: 0,
+    bestValAcc: null,
+    bestEpoch: null,
+    history: [],
+  };
+  if (opts.task !== undefined) state.task = opts.task;
+  return state;
+}
+
+/** What every epoch of one `fit` call trains on. */
+interface EpochRun {
+  ds: ImageDataset;
+  trainIdx: Uint32Array;
+  steps: number;
+  dropLast: boolean;
+  norm: Normalization;
+  /** The augmentation stream, when training batches are augmented. */
+  augment: Rng | undefined;
+  callbacks: Callback[];
+}
+
+/** An epoch's learning rate and how fast this call trained it (seconds in steps, examples). */
+interface EpochPace {
+  lr: number;
+  trainSeconds: number;
+  trained: number;
+}
+
 /**
  * A binary network and its optimizer, trained Keras-style.
  *
@@ -390,118 +428,130 @@ export class Model {
       );
     }
     const callbacks = opts.callbacks ?? [];
-    const norm = this.#norm(ds);
-    if (this.state === null) {
-      this.state = {
-        epoch: 0,
-        step: 0,
-        shuffleRng: new Rng(opts.seed, "shuffle").state(),
-        augmentRng: new Rng(opts.seed, "augment").state(),
-        dropoutRng: new Rng(opts.seed, "dropout").state(),
-        lossSum: 0,
-        correct: 0,
-        seen: 0,
-        bestValAcc: null,
-        bestEpoch: null,
-        history: [],
-      };
-      if (opts.task !== undefined) this.state.task = opts.task;
-    }
-    const st = this.state;
-    this.#augment = Rng.fromState(st.augmentRng);
+    const st = (this.state ??= freshState(opts));
+    const augment = (this.#augment = Rng.fromState(st.augmentRng));
     this.#dropout = Rng.fromState(st.dropoutRng);
     this.stopTraining = false;
     for (const cb of callbacks) await cb.onTrainBegin?.(this);
+    const epochRun: EpochRun = {
+      ds,
+      trainIdx,
+      steps,
+      dropLast,
+      norm: this.#norm(ds),
+      augment: opts.augment ? augment : undefined,
+      callbacks,
+    };
     while (st.epoch < opts.epochs && !this.stopTraining) {
-      const epoch = st.epoch;
       const t0 = performance.now();
-      const lr = cosineLr(epoch, opts.epochs, opts.lrInit, opts.lrFinal);
-      this.optimizer.learningRate = lr;
-      this.#shuffle = Rng.fromState(st.shuffleRng);
-      const perm = this.#shuffle.permutation(trainIdx.length);
-      const order = new Uint32Array(trainIdx.length);
-      for (let i = 0; i < order.length; i++) order[i] = trainIdx[perm[i]!]!;
-      for (const cb of callbacks) await cb.onEpochBegin?.(epoch, { lr, steps });
-      let trainSeconds = 0, trainedHere = 0;
-      let tStep = performance.now();
-      const it = batches(ds, order, {
-        batchSize: opts.batchSize,
-        normalization: norm,
-        augment: opts.augment ? this.#augment : undefined,
-        dropLast,
-        start: st.step,
-      });
-      for (const b of it) {
-        const { loss, correct } = this.#trainStep(ds, b);
-        if (!Number.isFinite(loss)) {
-          throw new NonFiniteError(
-            `loss is ${loss} at epoch ${epoch + 1}, step ${st.step + 1} (of ${steps})`,
-          );
-        }
-        st.step += 1;
-        st.lossSum += loss * b.size;
-        st.correct += correct;
-        st.seen += b.size;
-        const now = performance.now();
-        trainSeconds += (now - tStep) / 1000;
-        trainedHere += b.size;
-        for (const cb of callbacks) {
-          await cb.onBatchEnd?.({
-            epoch,
-            step: st.step,
-            steps,
-            loss,
-            acc: correct / b.size,
-            size: b.size,
-            meanLoss: st.lossSum / st.seen,
-            meanAcc: st.correct / st.seen,
-            examplesPerS: trainedHere / Math.max(trainSeconds, 1e-9),
-          });
-        }
-        tStep = performance.now();
-        if (st.step >= steps) break;
-      }
-      this.#syncRngs();
-      checkFinite(this.optimizer.getState(), `at the end of epoch ${epoch + 1}`);
-      checkFinite(this.net.getState(), `at the end of epoch ${epoch + 1}`);
-      const val = opts.validationData
-        ? this.evaluate(opts.validationData, evalOpts(opts.seed, epoch, "val"))
-        : null;
-      const tests = this.#evaluateTests(opts, epoch);
-      const test = tests.length === 1 && st.task === undefined ? tests[0]! : mean(tests);
-      const metrics: EpochMetrics = {
-        ...(st.task === undefined ? {} : { task: st.task }),
-        epoch,
-        lr,
-        train_loss: st.lossSum / st.seen,
-        train_acc: st.correct / st.seen,
-        val_acc: val?.acc ?? null,
-        val_loss: val?.loss ?? null,
-        test_acc: test?.acc ?? null,
-        test_loss: test?.loss ?? null,
-        steps,
-        seconds: (performance.now() - t0) / 1000,
-        examples_per_s: trainedHere / Math.max(trainSeconds, 1e-9),
-      };
-      if (Array.isArray(opts.testData)) {
-        metrics.test_acc_per_task = tests.map((r) => r.acc);
-        metrics.test_loss_per_task = tests.map((r) => r.loss);
-      }
-      st.history.push(metrics);
-      if (isNewBest(metrics, st.bestValAcc)) {
-        st.bestValAcc = metrics.val_acc;
-        st.bestEpoch = epoch;
-      }
-      st.epoch = epoch + 1;
-      st.step = 0;
-      st.lossSum = 0;
-      st.correct = 0;
-      st.seen = 0;
-      st.shuffleRng = this.#shuffle.state();
+      const trained = await this.#trainEpoch(opts, epochRun);
+      const metrics = this.#endEpoch(opts, trained, steps, t0);
       for (const cb of callbacks) await cb.onEpochEnd?.(metrics);
     }
     for (const cb of callbacks) await cb.onTrainEnd?.(st.history);
     return st.history;
+  }
+
+  /**
+   * Trains the rest of epoch `state.epoch` (from step `state.step`): the epoch's learning rate,
+   * its permutation, then one step per batch; returns the epoch's lr and the pace of this call.
+   */
+  async #trainEpoch(opts: FitOptions, run: EpochRun): Promise<EpochPace> {
+    const st = this.state!;
+    const { ds, trainIdx, steps, callbacks } = run;
+    const epoch = st.epoch;
+    const lr = cosineLr(epoch, opts.epochs, opts.lrInit, opts.lrFinal);
+    this.optimizer.learningRate = lr;
+    this.#shuffle = Rng.fromState(st.shuffleRng);
+    const perm = this.#shuffle.permutation(trainIdx.length);
+    const order = new Uint32Array(trainIdx.length);
+    for (let i = 0; i < order.length; i++) order[i] = trainIdx[perm[i]!]!;
+    for (const cb of callbacks) await cb.onEpochBegin?.(epoch, { lr, steps });
+    const pace: EpochPace = { lr, trainSeconds: 0, trained: 0 };
+    let tStep = performance.now();
+    const it = batches(ds, order, {
+      batchSize: opts.batchSize,
+      normalization: run.norm,
+      augment: run.augment,
+      dropLast: run.dropLast,
+      start: st.step,
+    });
+    for (const b of it) {
+      const { loss, correct } = this.#trainStep(ds, b);
+      if (!Number.isFinite(loss)) {
+        throw new NonFiniteError(
+          `loss is ${loss} at epoch ${epoch + 1}, step ${st.step + 1} (of ${steps})`,
+        );
+      }
+      st.step += 1;
+      st.lossSum += loss * b.size;
+      st.correct += correct;
+      st.seen += b.size;
+      pace.trainSeconds += (performance.now() - tStep) / 1000;
+      pace.trained += b.size;
+      const logs: BatchLogs = {
+        epoch,
+        step: st.step,
+        steps,
+        loss,
+        acc: correct / b.size,
+        size: b.size,
+        meanLoss: st.lossSum / st.seen,
+        meanAcc: st.correct / st.seen,
+        examplesPerS: pace.trained / Math.max(pace.trainSeconds, 1e-9),
+      };
+      for (const cb of callbacks) await cb.onBatchEnd?.(logs);
+      tStep = performance.now();
+      if (st.step >= steps) break;
+    }
+    return pace;
+  }
+
+  /**
+   * Closes epoch `state.epoch`: checks the state is finite, evaluates, appends the metrics row,
+   * tracks the best validation epoch and moves the state to the next epoch's start.
+   */
+  #endEpoch(opts: FitOptions, pace: EpochPace, steps: number, t0: number): EpochMetrics {
+    const st = this.state!;
+    const epoch = st.epoch;
+    this.#syncRngs();
+    checkFinite(this.optimizer.getState(), `at the end of epoch ${epoch + 1}`);
+    checkFinite(this.net.getState(), `at the end of epoch ${epoch + 1}`);
+    const val = opts.validationData
+      ? this.evaluate(opts.validationData, evalOpts(opts.seed, epoch, "val"))
+      : null;
+    const tests = this.#evaluateTests(opts, epoch);
+    const test = tests.length === 1 && st.task === undefined ? tests[0]! : mean(tests);
+    const metrics: EpochMetrics = {
+      ...(st.task === undefined ? {} : { task: st.task }),
+      epoch,
+      lr: pace.lr,
+      train_loss: st.lossSum / st.seen,
+      train_acc: st.correct / st.seen,
+      val_acc: val?.acc ?? null,
+      val_loss: val?.loss ?? null,
+      test_acc: test?.acc ?? null,
+      test_loss: test?.loss ?? null,
+      steps,
+      seconds: (performance.now() - t0) / 1000,
+      examples_per_s: pace.trained / Math.max(pace.trainSeconds, 1e-9),
+    };
+    if (Array.isArray(opts.testData)) {
+      metrics.test_acc_per_task = tests.map((r) => r.acc);
+      metrics.test_loss_per_task = tests.map((r) => r.loss);
+    }
+    st.history.push(metrics);
+    if (isNewBest(metrics, st.bestValAcc)) {
+      st.bestValAcc = metrics.val_acc;
+      st.bestEpoch = epoch;
+    }
+    st.epoch = epoch + 1;
+    st.step = 0;
+    st.lossSum = 0;
+    st.correct = 0;
+    st.seen = 0;
+    st.shuffleRng = this.#shuffle!.state();
+    return metrics;
   }
 
   /** The test set(s) after `epoch`; each task's set draws from its own evaluation stream. */
