@@ -15,7 +15,8 @@
  *   before BN, as in the code. 14,022,016 weights for CIFAR-10, 14,114,176 for 100.
  * - `LRNetSmall` (MNIST): conv5×5 32 (pad 2) → MaxPool2 → BN → ReLU → conv5×5 64 →
  *   MaxPool2 → BN → ReLU → flatten → FC 512 → BN → ReLU → FC classes → BN. Conv BN
- *   eps 1e-5, momentum = config `momentum` (class default 0.2); FC BN eps 1e-5, momentum 0.1.
+ *   eps 1e-5, momentum = config `momentum` (0.15, the reproduction's config; its class alone
+ *   defaults to 0.2); FC BN eps 1e-5, momentum 0.1.
  * - `LRNetBig` (CIFAR-10): the VGG conv stack without conv BNs (the reproduction's
  *   `forward` skips bn1–bn6) → flatten → FC 1024 → BN → ReLU → FC classes → BN (eps
  *   1e-5, momentum 0.1).
@@ -50,6 +51,8 @@ export interface ArchitectureInfo {
   readonly dropout: boolean;
   /** One-line description. */
   readonly doc: string;
+  /** Appends the architecture's layers (the recipe of the module doc). */
+  readonly layers: (b: Builder, h: Hyperparameters) => void;
 }
 
 /** An architecture's facts, with `inputShape` derived from its first dataset's image shape. */
@@ -94,6 +97,11 @@ export const ARCHITECTURES: Readonly<Record<Architecture, ArchitectureInfo>> = {
     momentum: 0.15,
     dropout: true,
     doc: "MNIST MLP 784-2048-2048-2048-10 with dropout (paper's MNIST model)",
+    layers: (b, { width, drop, bn, classes }) => {
+      b.flatten().dropout(drop);
+      for (let i = 0; i < 3; i++) bn(b.dense(width(2048))).relu().dropout(drop);
+      bn(b.dense(classes));
+    },
   }),
   VGGBinaryConnect: describe({
     mlp: false,
@@ -102,6 +110,15 @@ export const ARCHITECTURES: Readonly<Record<Architecture, ArchitectureInfo>> = {
     momentum: 0.2,
     dropout: false,
     doc: "CIFAR VGG: 6 conv3x3 (128-128-256-256-512-512) + FC 1024-1024-classes",
+    layers: (b, { width, bn, fcBn, classes }) => {
+      for (const c of [128, 256, 512]) {
+        bn(b.conv(width(c), 3, 1)).relu();
+        bn(b.conv(width(c), 3, 1).maxpool(2)).relu();
+      }
+      b.flatten();
+      for (let i = 0; i < 2; i++) fcBn(b.dense(width(1024))).relu();
+      fcBn(b.dense(classes));
+    },
   }),
   LRNetSmall: describe({
     mlp: false,
@@ -110,6 +127,12 @@ export const ARCHITECTURES: Readonly<Record<Architecture, ArchitectureInfo>> = {
     momentum: 0.15,
     dropout: false,
     doc: "MNIST conv net of the LR-net comparison (paper Table 11)",
+    layers: (b, { width, bn, fcBn, classes }) => {
+      bn(b.conv(width(32), 5, 2).maxpool(2)).relu();
+      bn(b.conv(width(64), 5, 2).maxpool(2)).relu();
+      fcBn(b.flatten().dense(width(512))).relu();
+      fcBn(b.dense(classes));
+    },
   }),
   LRNetBig: describe({
     mlp: false,
@@ -118,6 +141,14 @@ export const ARCHITECTURES: Readonly<Record<Architecture, ArchitectureInfo>> = {
     momentum: 0.2,
     dropout: false,
     doc: "CIFAR conv net of the LR-net comparison (paper Table 11)",
+    layers: (b, { width, fcBn, classes }) => {
+      for (const c of [128, 256, 512]) {
+        b.conv(width(c), 3, 1).relu();
+        b.conv(width(c), 3, 1).maxpool(2).relu();
+      }
+      fcBn(b.flatten().dense(width(1024))).relu();
+      fcBn(b.dense(classes));
+    },
   }),
   MLP_CL: describe({
     mlp: true,
@@ -126,6 +157,11 @@ export const ARCHITECTURES: Readonly<Record<Architecture, ArchitectureInfo>> = {
     momentum: 0.15,
     dropout: false,
     doc: "continual-learning MLP 784-100-100-10 (paper §4.3)",
+    layers: (b, { width, bn, classes }) => {
+      b.flatten();
+      for (let i = 0; i < 2; i++) bn(b.dense(width(100))).relu();
+      bn(b.dense(classes));
+    },
   }),
 };
 
@@ -213,7 +249,6 @@ function optNumber(o: Record<string, unknown>, key: string): void {
  */
 export function buildSpec(opts: BuildSpecOptions): ModelSpec {
   check(typeof opts === "object" && opts !== null, "opts", opts, "an object", TypeError);
-  const o = opts as unknown as Record<string, unknown>;
   const arch = opts.model_architecture;
   check(
     typeof arch === "string" && Object.hasOwn(ARCHITECTURES, arch),
@@ -221,6 +256,28 @@ export function buildSpec(opts: BuildSpecOptions): ModelSpec {
     arch,
     `one of ${Object.keys(ARCHITECTURES).join(", ")}`,
   );
+  const info = ARCHITECTURES[arch as Architecture];
+  checkTypes(opts);
+  const { inputShape, numClasses } = imageAndClasses(opts);
+  checkInputShape(opts.input_shape, inputShape, info.mlp, arch);
+  const b = new Builder(inputShape, opts.batch_affine ?? false);
+  info.layers(b, hyperparameters(opts, info, numClasses));
+  const spec: ModelSpec = { architecture: arch, inputShape, numClasses, layers: b.layers };
+  try {
+    layerOutputShapes(spec);
+  } catch (e) {
+    throw new RangeError(
+      `Cannot build the model spec as ${arch} does not fit image_shape [${inputShape}]: ${
+        (e as Error).message
+      }`,
+    );
+  }
+  return spec;
+}
+
+/** Throws a TypeError naming the first numeric or boolean key of the wrong type. */
+function checkTypes(opts: BuildSpecOptions): void {
+  const o = opts as unknown as Record<string, unknown>;
   for (
     const k of ["input_shape", "output_shape", "drop_prob", "momentum", "eps", "width_multiplier"]
   ) optNumber(o, k);
@@ -231,7 +288,12 @@ export function buildSpec(opts: BuildSpecOptions): ModelSpec {
     "a boolean",
     TypeError,
   );
+}
 
+/** The image shape (`image_shape`, else the dataset's) and the class count (`output_shape`, else the dataset's). */
+function imageAndClasses(
+  opts: BuildSpecOptions,
+): { inputShape: [number, number, number]; numClasses: number } {
   let inputShape: [number, number, number];
   let defaultClasses: number | undefined;
   if (opts.image_shape !== undefined) {
@@ -261,85 +323,76 @@ export function buildSpec(opts: BuildSpecOptions): ModelSpec {
     numClasses,
     "a positive integer",
   );
+  return { inputShape, numClasses: numClasses! };
+}
 
-  const info: ArchitectureInfo = ARCHITECTURES[arch as Architecture];
-  const isMlp = info.mlp;
-  if (opts.input_shape !== undefined) {
-    const expected = isMlp ? inputShape[0] * inputShape[1] * inputShape[2] : inputShape[2];
-    check(
-      opts.input_shape === expected,
-      "input_shape",
-      opts.input_shape,
-      `${expected} (${isMlp ? "the flattened image size" : "the image channels"} for ${arch})`,
-    );
-  }
-  const p = opts.drop_prob ?? 0.2;
-  check(p >= 0 && p < 1, "drop_prob", p, "in [0, 1)");
-  const momentum = opts.momentum ?? (isMlp ? 0.15 : 0.2);
+/** Checks the reproduction's `input_shape` key, when given, against the image. */
+function checkInputShape(
+  given: number | undefined,
+  inputShape: [number, number, number],
+  mlp: boolean,
+  arch: string,
+): void {
+  if (given === undefined) return;
+  const expected = mlp ? inputShape[0] * inputShape[1] * inputShape[2] : inputShape[2];
+  check(
+    given === expected,
+    "input_shape",
+    given,
+    `${expected} (${mlp ? "the flattened image size" : "the image channels"} for ${arch})`,
+  );
+}
+
+/** What an architecture's recipe reads: widths, dropout rate, BatchNorm settings, classes. */
+export interface Hyperparameters {
+  /** A hidden width scaled by `width_multiplier` (rounded, ≥ 1). */
+  width: (n: number) => number;
+  /** The dropout rate `drop_prob`. */
+  drop: number;
+  /** Appends a BatchNorm with `eps` and the config's `momentum`. */
+  bn: (b: Builder) => Builder;
+  /** Appends a BatchNorm with `eps` and momentum 0.1 (the conv nets' FC BNs: PyTorch's default). */
+  fcBn: (b: Builder) => Builder;
+  classes: number;
+}
+
+/** The checked hyperparameters of `opts`, with the architecture's defaults. */
+function hyperparameters(
+  opts: BuildSpecOptions,
+  info: ArchitectureInfo,
+  classes: number,
+): Hyperparameters {
+  const drop = opts.drop_prob ?? 0.2;
+  check(drop >= 0 && drop < 1, "drop_prob", drop, "in [0, 1)");
+  const momentum = opts.momentum ?? info.momentum;
   check(momentum >= 0 && momentum <= 1, "momentum", momentum, "in [0, 1]");
   const eps = opts.eps ?? info.eps;
   check(eps > 0 && Number.isFinite(eps), "eps", eps, "a finite number > 0");
   const mult = opts.width_multiplier ?? 1;
   check(mult > 0 && Number.isFinite(mult), "width_multiplier", mult, "a finite number > 0");
-  const affine = opts.batch_affine ?? false;
-  const width = (n: number) => Math.max(1, Math.round(n * mult));
-
-  const b = new Builder(inputShape, affine);
-  switch (arch as Architecture) {
-    case "BinaryConnect":
-      b.flatten().dropout(p);
-      for (let i = 0; i < 3; i++) b.dense(width(2048)).bn(eps, momentum).relu().dropout(p);
-      b.dense(numClasses!).bn(eps, momentum);
-      break;
-    case "MLP_CL":
-      b.flatten();
-      for (let i = 0; i < 2; i++) b.dense(width(100)).bn(eps, momentum).relu();
-      b.dense(numClasses!).bn(eps, momentum);
-      break;
-    case "VGGBinaryConnect":
-      for (const c of [128, 256, 512]) {
-        b.conv(width(c), 3, 1).bn(eps, momentum).relu();
-        b.conv(width(c), 3, 1).maxpool(2).bn(eps, momentum).relu();
-      }
-      b.flatten();
-      for (let i = 0; i < 2; i++) b.dense(width(1024)).bn(eps, 0.1).relu();
-      b.dense(numClasses!).bn(eps, 0.1);
-      break;
-    case "LRNetSmall":
-      b.conv(width(32), 5, 2).maxpool(2).bn(eps, momentum).relu();
-      b.conv(width(64), 5, 2).maxpool(2).bn(eps, momentum).relu();
-      b.flatten().dense(width(512)).bn(eps, 0.1).relu();
-      b.dense(numClasses!).bn(eps, 0.1);
-      break;
-    case "LRNetBig":
-      for (const c of [128, 256, 512]) {
-        b.conv(width(c), 3, 1).relu();
-        b.conv(width(c), 3, 1).maxpool(2).relu();
-      }
-      b.flatten().dense(width(1024)).bn(eps, 0.1).relu();
-      b.dense(numClasses!).bn(eps, 0.1);
-      break;
-  }
-  const spec: ModelSpec = {
-    architecture: arch,
-    inputShape,
-    numClasses: numClasses!,
-    layers: b.layers,
+  return {
+    width: (n) => Math.max(1, Math.round(n * mult)),
+    drop,
+    bn: (b) => b.bn(eps, momentum),
+    fcBn: (b) => b.bn(eps, 0.1),
+    classes,
   };
-  try {
-    layerOutputShapes(spec);
-  } catch (e) {
-    throw new RangeError(
-      `Cannot build the model spec as ${arch} does not fit image_shape [${inputShape}]: ${
-        (e as Error).message
-      }`,
-    );
-  }
-  return spec;
 }
 
-/** Appends layers while tracking the current per-example shape. */
-class Builder {
+/**
+ * Appends layers while tracking the current per-example shape, so that each dense or conv layer
+ * knows its inputs: what an architecture's recipe ({@linkcode ArchitectureInfo.layers}) writes to.
+ *
+ * @example Usage
+ * ```ts
+ * import { Builder } from "./architectures.ts";
+ * const b = new Builder([4, 4, 1], false);
+ * b.flatten().dense(3).bn(1e-4, 0.15).relu();
+ * const dense = b.layers[1];
+ * if (dense?.type !== "dense" || dense.inputs !== 16) throw new Error(JSON.stringify(dense));
+ * ```
+ */
+export class Builder {
   layers: LayerSpec[] = [];
   #shape: number[];
   #affine: boolean;
