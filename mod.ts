@@ -20,5 +20,6 @@
  * ```
  * @module
  */
+export * from "./cli/mod.ts";
 export * from "./train/mod.ts";
 export * from "./export/mod.ts";

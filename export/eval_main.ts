@@ -4,7 +4,7 @@
  * --allow-ffi` (ONNX Runtime), plus `--allow-env --allow-net` when the dataset may be downloaded.
  * @module
  */
-import { parseOneArg, runCli } from "./cli_error.ts";
+import { parseOneArg, runCli } from "../cli/run_cli.ts";
 import { type EvalResult, evaluateOnnx } from "./eval.ts";
 import { ExportError } from "./export_error.ts";
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { initBackend } from "../train/backend/mod.ts";
-import { parseOneArg, runCli } from "./cli_error.ts";
+import { parseOneArg, runCli } from "../cli/run_cli.ts";
 import { exportModel } from "./export.ts";
 import { ExportError } from "./export_error.ts";
 import { formatBytes } from "./export_summary.ts";

@@ -18,7 +18,6 @@ export * from "./eval.ts";
 export * from "./freeze.ts";
 export * from "./metrics.ts";
 export * from "./reliability.ts";
-export * from "./cli_error.ts";
 export * from "./onnx/graph.ts";
 export * from "./onnx/pack.ts";
 export * from "./onnx/proto.ts";

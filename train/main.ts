@@ -37,7 +37,7 @@ import { parseArgs } from "node:util";
 import { reportError, UsageError } from "../cli/errors.ts";
 import { BACKEND_NAMES, type BackendName } from "./backend/mod.ts";
 import { configHelp, configOptions, pickConfigOverrides } from "./config/mod.ts";
-import { parseArgsErrorLine } from "./config/parse_args_error.ts";
+import { parseArgsErrorLine } from "../cli/parse_args_error.ts";
 import { NonFiniteError } from "./trainer.ts";
 import { type RunRequest, train } from "./run.ts";
 

@@ -31,7 +31,7 @@
  * @module
  */
 
-import { closest } from "./closest.ts";
+import { closest } from "../../cli/closest.ts";
 import { oneLine, UserError } from "../../cli/errors.ts";
 import { checkValue, describeAllowed, formatNumber, formatValue, parseFlagValue } from "./check.ts";
 import {

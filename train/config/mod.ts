@@ -1,7 +1,6 @@
 /**
  * Training configs: resolving and checking them ({@linkcode ./config.ts}), the key schema
- * ({@linkcode ./keys.ts}), the key table for `--help` ({@linkcode ./help.ts}) and the one-line
- * wording of `node:util` parseArgs errors ({@linkcode ./parse_args_error.ts}). The dataset and
+ * ({@linkcode ./keys.ts}) and the key table for `--help` ({@linkcode ./help.ts}). The dataset and
  * architecture facts the schema reads are re-exported from their homes,
  * `train/data/datasets.ts` and `train/models/architectures.ts`.
  *
@@ -29,7 +28,6 @@ export type {
   SteConfig,
 } from "./keys.ts";
 export { configHelp } from "./help.ts";
-export { parseArgsErrorLine } from "./parse_args_error.ts";
 export { type DatasetName, type LabelMode, numClasses } from "../data/datasets.ts";
 export {
   type Architecture,

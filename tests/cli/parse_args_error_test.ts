@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseArgs } from "node:util";
-import { parseArgsErrorLine } from "../../../train/config/parse_args_error.ts";
+import { parseArgsErrorLine } from "../../cli/parse_args_error.ts";
 
 const OPTIONS = {
   epochs: { type: "string" },
