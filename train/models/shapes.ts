@@ -55,94 +55,96 @@ export function layerOutputShapes(spec: ModelSpec): ExampleShape[] {
     );
   }
   let shape: ExampleShape = [h0, w0, c0];
-  const out: ExampleShape[] = [];
-  spec.layers.forEach((layer, i) => {
-    switch (layer.type) {
-      case "flatten":
-        shape = [shape.reduce((a, b) => a * b, 1)];
-        break;
-      case "dropout":
-        if (!(layer.rate >= 0 && layer.rate < 1)) {
-          fail(i, layer, `rate must be in [0, 1): ${layer.rate}`);
-        }
-        break;
-      case "dense":
-        if (shape.length !== 1) fail(i, layer, `needs a flat input, got [${shape}]`);
-        if (!positiveInt(layer.units)) {
-          fail(i, layer, `units must be a positive integer: ${layer.units}`);
-        }
-        if (layer.inputs !== shape[0]) {
-          fail(i, layer, `inputs is ${layer.inputs} but its input has ${shape[0]} features`);
-        }
-        shape = [layer.units];
-        break;
-      case "conv2d": {
-        if (shape.length !== 3) fail(i, layer, `needs an image input, got [${shape}]`);
-        if (!positiveInt(layer.filters)) {
-          fail(i, layer, `filters must be a positive integer: ${layer.filters}`);
-        }
-        if (!positiveInt(layer.kernelSize)) {
-          fail(i, layer, `kernelSize must be a positive integer: ${layer.kernelSize}`);
-        }
-        if (!(Number.isInteger(layer.padding) && layer.padding >= 0)) {
-          fail(i, layer, `padding must be a non-negative integer: ${layer.padding}`);
-        }
-        if (layer.inChannels !== shape[2]) {
-          fail(
-            i,
-            layer,
-            `inChannels is ${layer.inChannels} but its input has ${shape[2]} channels`,
-          );
-        }
-        const h = shape[0] + 2 * layer.padding - layer.kernelSize + 1;
-        const w = shape[1] + 2 * layer.padding - layer.kernelSize + 1;
-        if (h < 1 || w < 1) {
-          fail(i, layer, `kernel ${layer.kernelSize} does not fit input [${shape}]`);
-        }
-        shape = [h, w, layer.filters];
-        break;
-      }
-      case "maxpool": {
-        if (shape.length !== 3) fail(i, layer, `needs an image input, got [${shape}]`);
-        if (!positiveInt(layer.size)) {
-          fail(i, layer, `size must be a positive integer: ${layer.size}`);
-        }
-        const h = Math.floor(shape[0] / layer.size);
-        const w = Math.floor(shape[1] / layer.size);
-        if (h < 1 || w < 1) fail(i, layer, `pool ${layer.size} does not fit input [${shape}]`);
-        shape = [h, w, shape[2]];
-        break;
-      }
-      case "batchnorm":
-        if (layer.features !== shape[shape.length - 1]) {
-          fail(
-            i,
-            layer,
-            `features is ${layer.features} but its input has ${shape[shape.length - 1]}`,
-          );
-        }
-        if (!(layer.eps > 0)) fail(i, layer, `eps must be > 0: ${layer.eps}`);
-        if (!(layer.momentum >= 0 && layer.momentum <= 1)) {
-          fail(i, layer, `momentum must be in [0, 1]: ${layer.momentum}`);
-        }
-        break;
-      case "relu":
-        break;
-      default:
-        throw new RangeError(
-          `Invalid model spec at layers[${i}]: unknown type ${
-            JSON.stringify((layer as { type: unknown }).type)
-          }`,
-        );
-    }
-    out.push(shape);
-  });
+  const out = spec.layers.map((layer, i) => (shape = outputShape(layer, shape, i)));
   if (shape.length !== 1 || shape[0] !== spec.numClasses) {
     throw new RangeError(
       `Invalid model spec: the last layer outputs [${shape}] but numClasses is ${spec.numClasses}`,
     );
   }
   return out;
+}
+
+/** The output shape of `layer` (at `layers[i]`) on an input of `shape`, the layer checked. */
+function outputShape(layer: LayerSpec, shape: ExampleShape, i: number): ExampleShape {
+  switch (layer.type) {
+    case "flatten":
+      return [shape.reduce((a, b) => a * b, 1)];
+    case "dropout":
+      if (!(layer.rate >= 0 && layer.rate < 1)) {
+        fail(i, layer, `rate must be in [0, 1): ${layer.rate}`);
+      }
+      return shape;
+    case "dense":
+      if (shape.length !== 1) fail(i, layer, `needs a flat input, got [${shape}]`);
+      if (!positiveInt(layer.units)) {
+        fail(i, layer, `units must be a positive integer: ${layer.units}`);
+      }
+      if (layer.inputs !== shape[0]) {
+        fail(i, layer, `inputs is ${layer.inputs} but its input has ${shape[0]} features`);
+      }
+      return [layer.units];
+    case "conv2d":
+      return convOutput(layer, shape, i);
+    case "maxpool": {
+      if (shape.length !== 3) fail(i, layer, `needs an image input, got [${shape}]`);
+      if (!positiveInt(layer.size)) {
+        fail(i, layer, `size must be a positive integer: ${layer.size}`);
+      }
+      const h = Math.floor(shape[0]! / layer.size);
+      const w = Math.floor(shape[1]! / layer.size);
+      if (h < 1 || w < 1) fail(i, layer, `pool ${layer.size} does not fit input [${shape}]`);
+      return [h, w, shape[2]!];
+    }
+    case "batchnorm":
+      checkBatchNorm(layer, shape, i);
+      return shape;
+    case "relu":
+      return shape;
+    default:
+      throw new RangeError(
+        `Invalid model spec at layers[${i}]: unknown type ${
+          JSON.stringify((layer as { type: unknown }).type)
+        }`,
+      );
+  }
+}
+
+function convOutput(
+  layer: Extract<LayerSpec, { type: "conv2d" }>,
+  shape: ExampleShape,
+  i: number,
+): ExampleShape {
+  if (shape.length !== 3) fail(i, layer, `needs an image input, got [${shape}]`);
+  if (!positiveInt(layer.filters)) {
+    fail(i, layer, `filters must be a positive integer: ${layer.filters}`);
+  }
+  if (!positiveInt(layer.kernelSize)) {
+    fail(i, layer, `kernelSize must be a positive integer: ${layer.kernelSize}`);
+  }
+  if (!(Number.isInteger(layer.padding) && layer.padding >= 0)) {
+    fail(i, layer, `padding must be a non-negative integer: ${layer.padding}`);
+  }
+  if (layer.inChannels !== shape[2]) {
+    fail(i, layer, `inChannels is ${layer.inChannels} but its input has ${shape[2]} channels`);
+  }
+  const h = shape[0]! + 2 * layer.padding - layer.kernelSize + 1;
+  const w = shape[1]! + 2 * layer.padding - layer.kernelSize + 1;
+  if (h < 1 || w < 1) fail(i, layer, `kernel ${layer.kernelSize} does not fit input [${shape}]`);
+  return [h, w, layer.filters];
+}
+
+function checkBatchNorm(
+  layer: Extract<LayerSpec, { type: "batchnorm" }>,
+  shape: ExampleShape,
+  i: number,
+): void {
+  if (layer.features !== shape[shape.length - 1]) {
+    fail(i, layer, `features is ${layer.features} but its input has ${shape[shape.length - 1]}`);
+  }
+  if (!(layer.eps > 0)) fail(i, layer, `eps must be > 0: ${layer.eps}`);
+  if (!(layer.momentum >= 0 && layer.momentum <= 1)) {
+    fail(i, layer, `momentum must be in [0, 1]: ${layer.momentum}`);
+  }
 }
 
 /**
