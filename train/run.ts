@@ -28,6 +28,7 @@ import { assertRunFolderFree, lockRunFolder } from "./run_lock.ts";
 import { removeDeadTemps } from "./temp_files.ts";
 import { runPaths } from "./run_folder.ts";
 import { modelOfRun, restoreRunModel } from "./run_model.ts";
+import { pathExists } from "./path_exists.ts";
 
 /** What a training run is asked to do (the trainer CLI's arguments but `--help`). */
 export interface RunRequest {
@@ -55,16 +56,6 @@ function timestamp(d = new Date()): string {
   return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${
     p(d.getUTCMinutes())
   }${p(d.getUTCSeconds())}`;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await Deno.stat(p);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 /** Whether the run summary at `file` exists and says `"finished": true`. */
@@ -132,7 +123,7 @@ export async function train(
       );
     }
     runDir = cli.resume;
-    if (!(await exists(runDir))) {
+    if (!(await pathExists(runDir))) {
       throw new CheckpointError(
         `checkpoint ${runPaths(runDir).lastCheckpoint} does not exist`,
       );
@@ -163,7 +154,7 @@ export async function train(
 
 /** Refuses a new run in a folder that holds one (it would overwrite its checkpoints). */
 async function refuseUsedFolder(runDir: string): Promise<void> {
-  if (await exists(runPaths(runDir).lastCheckpoint)) {
+  if (await pathExists(runPaths(runDir).lastCheckpoint)) {
     throw new UsageError(
       `run folder ${runDir} already holds a run: continue it with --resume ${runDir} or choose another --out`,
     );
@@ -197,7 +188,7 @@ async function checkDataDir(dataDir: string | undefined): Promise<void> {
 /** The config of a run folder that has a `config.json` but no checkpoint (killed before it). */
 async function configOnly(runDir: string, cli: RunRequest): Promise<Config> {
   const { config: configPath, lastCheckpoint: ckptPath } = runPaths(runDir);
-  if (!(await exists(configPath))) {
+  if (!(await pathExists(configPath))) {
     throw new CheckpointError(
       `checkpoint ${ckptPath} does not exist, nor ${configPath}: nothing to resume (start the run again with --out ${runDir})`,
     );
@@ -225,7 +216,7 @@ async function openRun(
     await refuseUsedFolder(runDir);
     return { config: fresh, resumeFrom: null };
   }
-  if (!(await exists(ckptPath))) {
+  if (!(await pathExists(ckptPath))) {
     // killed before its first checkpoint: start it again from step 0 with its saved config
     const config = await configOnly(runDir, cli);
     io.err(`note: ${runDir} has no checkpoint yet: starting it from step 0 with ${configPath}\n`);
@@ -239,7 +230,7 @@ async function openRun(
     );
   }
   // killed between its first checkpoint and config.json: the checkpoint's config is the run's
-  if (!(await exists(configPath))) {
+  if (!(await pathExists(configPath))) {
     await writeFileAtomic(configPath, configToJson(saved as unknown as Config));
   }
   const config = resolveConfig(cli.optimizer, configPath, {});

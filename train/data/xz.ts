@@ -10,6 +10,7 @@ import path from "node:path";
 import { createHash } from "node:crypto";
 import { DataError } from "./data_error.ts";
 import { md5File } from "./md5.ts";
+import { pathExists } from "../path_exists.ts";
 
 /** Options for {@linkcode decompressXzCached}. */
 export interface XzOptions {
@@ -64,7 +65,7 @@ export async function decompressXzCached(file: string, options: XzOptions): Prom
     key,
     path.basename(source).replace(/\.xz$/, ""),
   );
-  if (await exists(target)) return target;
+  if (await pathExists(target)) return target;
   await Deno.mkdir(path.dirname(target), { recursive: true });
   const tmp = `${target}.${crypto.randomUUID()}.tmp`;
   try {
@@ -126,15 +127,5 @@ async function runXz(xz: string, source: string, tmp: string, file: string): Pro
       ? ` (its header asks for more than the ${XZ_MEMLIMIT_MIB} MiB bnn allows for decompression)`
       : "";
     throw new DataError(file, `xz -d failed with exit code ${status.code}: ${why}${limit}`);
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await Deno.stat(file);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
   }
 }
