@@ -61,6 +61,7 @@ export function formatValue(value: unknown): string {
  */
 export function describeAllowed(spec: KeySpec): string {
   if (spec.type === "boolean") return "true or false";
+  if (spec.allowedDoc !== undefined) return spec.allowedDoc;
   if (spec.type === "string") {
     return `one of ${(spec.values ?? []).map((v) => `"${v}"`).join(", ")}`;
   }
@@ -94,7 +95,8 @@ export function checkValue(spec: KeySpec, value: unknown): string | undefined {
       return typeof value === "boolean" ? undefined : "has the wrong type";
     case "string":
       if (typeof value !== "string") return "has the wrong type";
-      return (spec.values ?? []).includes(value) ? undefined : "is not allowed";
+      if ((spec.values ?? []).includes(value) || spec.accepts?.(value)) return undefined;
+      return "is not allowed";
     case "integer":
     case "number": {
       if (typeof value !== "number" || !Number.isFinite(value)) return "has the wrong type";

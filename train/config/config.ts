@@ -39,11 +39,14 @@ import {
   CONFIG_KEYS,
   type ConfigKey,
   type ConfigValue,
+  type DataFacts,
   type DefaultContext,
+  defaultsDataset,
   type Optimizer,
   type SteConfig,
 } from "./keys.ts";
-import { type DatasetName, DATASETS, type LabelMode, numClasses } from "../data/datasets.ts";
+import { DATASETS, type LabelMode, numClasses } from "../data/datasets.ts";
+import { absoluteDatasetValue, isCustomDataset } from "../data/dataset_ref.ts";
 import { type Architecture, ARCHITECTURES } from "../models/architectures.ts";
 import { isOptimizerKind, OPTIMIZER_KINDS } from "../optimizers/optimizer_kind.ts";
 
@@ -239,42 +242,67 @@ function readOverrides(
   }
 }
 
-/** Every key of the optimizer: given, or the default for the dataset and architecture. */
-function withDefaults(optimizer: Optimizer, given: Map<ConfigKey, Entry>): Map<ConfigKey, Entry> {
+/**
+ * Every key of the optimizer (and of the dataset): given, or the default for the dataset,
+ * architecture and, for a custom set, its files' facts. A custom set's path is made absolute.
+ */
+function withDefaults(
+  optimizer: Optimizer,
+  given: Map<ConfigKey, Entry>,
+  data?: DataFacts,
+): Map<ConfigKey, Entry> {
+  const dataset = String(given.get("dataset")?.value ?? "mnist");
   const ctx: DefaultContext = {
     optimizer,
-    dataset: (given.get("dataset")?.value ?? "mnist") as DatasetName,
+    dataset: defaultsDataset(dataset),
     labelMode: (given.get("label_mode")?.value ?? "fine") as LabelMode,
     architecture: "BinaryConnect",
+    data,
   };
   ctx.architecture = (given.get("model_architecture")?.value ??
     CONFIG_KEYS.model_architecture.default(ctx)) as Architecture;
   const all = new Map<ConfigKey, Entry>();
   for (const key of KEY_ORDER) {
-    if (!CONFIG_KEYS[key].appliesTo.includes(optimizer)) continue;
+    const spec = CONFIG_KEYS[key];
+    if (!spec.appliesTo.includes(optimizer)) continue;
+    if (spec.forDataset !== undefined && !spec.forDataset(dataset)) {
+      const entry = given.get(key);
+      if (entry !== undefined) {
+        fail(key, entry, `applies only to ${spec.forDatasetDoc}, not to dataset "${dataset}"`);
+      }
+      continue;
+    }
     const entry = given.get(key) ??
-      { value: CONFIG_KEYS[key].default(ctx), origin: { kind: "default" } as const };
+      { value: spec.default(ctx), origin: { kind: "default" } as const };
     checkEntry(optimizer, key, entry);
     all.set(key, entry);
   }
+  const entry = all.get("dataset")!;
+  all.set("dataset", { ...entry, value: absoluteDatasetValue(String(entry.value)) });
   return all;
 }
 
-/** The checks that involve more than one key. */
-function crossCheck(all: Map<ConfigKey, Entry>): void {
+/**
+ * The checks that involve more than one key; for a custom set, those against its files'
+ * facts only once they are known (`data`).
+ */
+function crossCheck(all: Map<ConfigKey, Entry>, data?: DataFacts): void {
   const entry = (key: ConfigKey): Entry => {
     const e = all.get(key);
     if (e === undefined) throw new Error(`bnn bug: config key ${key} was not resolved`);
     return e;
   };
   const num = (key: ConfigKey) => entry(key).value as number;
-  const dataset = entry("dataset").value as DatasetName;
+  const dataset = entry("dataset").value as string;
+  const custom = isCustomDataset(dataset);
   const architecture = entry("model_architecture").value as Architecture;
   const labelMode = entry("label_mode").value as LabelMode;
   const info = ARCHITECTURES[architecture];
   const onDataset = `dataset is "${dataset}"${setBy(entry("dataset"))}`;
 
-  if (!info.datasets.includes(dataset)) {
+  if (custom) {
+    crossCheckCustom(all, data);
+  } else if (!info.datasets.includes(dataset as (typeof info.datasets)[number])) {
     const needs = info.datasets.map((d) => `"${d}"`).join(" or ");
     fail(
       "model_architecture",
@@ -282,7 +310,7 @@ function crossCheck(all: Map<ConfigKey, Entry>): void {
       `needs dataset ${needs}, but ${onDataset}`,
     );
   }
-  if (num("input_shape") !== info.inputShape) {
+  if (!custom && num("input_shape") !== info.inputShape) {
     const what = info.inputShape === 784 ? "flattened 28x28 image" : "input channels";
     fail(
       "input_shape",
@@ -290,11 +318,11 @@ function crossCheck(all: Map<ConfigKey, Entry>): void {
       `does not match model_architecture "${architecture}": must be ${info.inputShape} (${what})`,
     );
   }
-  if (labelMode === "coarse" && dataset !== "cifar100") {
+  if (labelMode === "coarse" && dataset !== "cifar100" && !dataset.startsWith("cifar:")) {
     fail("label_mode", entry("label_mode"), `needs dataset "cifar100", but ${onDataset}`);
   }
-  const classes = numClasses(dataset, labelMode);
-  if (num("output_shape") !== classes) {
+  const classes = custom ? data?.numClasses : numClasses(defaultsDataset(dataset), labelMode);
+  if (classes !== undefined && num("output_shape") !== classes) {
     fail(
       "output_shape",
       entry("output_shape"),
@@ -311,8 +339,10 @@ function crossCheck(all: Map<ConfigKey, Entry>): void {
       `> 1 (permuted MNIST) needs dataset "mnist", but ${onDataset}`,
     );
   }
+  // the sizes below are known once the files are read
+  if (custom && data?.trainCount === undefined) return;
   const limit = num("limit_train");
-  const trainSize = DATASETS[dataset].counts.train;
+  const trainSize = data?.trainCount ?? DATASETS[defaultsDataset(dataset)].counts.train;
   const images = limit > 0 ? Math.min(limit, trainSize) : trainSize;
   const validation = Math.floor(images * num("validation_split"));
   const blame: ConfigKey = limit > 0 ? "limit_train" : "batch_size";
@@ -336,6 +366,48 @@ function crossCheck(all: Map<ConfigKey, Entry>): void {
 }
 
 /**
+ * The checks of a custom set's image shape against the architecture, once its files' facts
+ * are known: channels of a conv net, the image side its max-pools need, the MLP's input size.
+ */
+function crossCheckCustom(all: Map<ConfigKey, Entry>, data: DataFacts | undefined): void {
+  if (data === undefined) return;
+  const entry = (key: ConfigKey): Entry => all.get(key)!;
+  const architecture = entry("model_architecture").value as Architecture;
+  const info = ARCHITECTURES[architecture];
+  const { height, width, channels } = data;
+  const shape = `${height}×${width}×${channels}`;
+  const onData = `dataset "${entry("dataset").value}" has ${shape} images`;
+  if (!info.mlp && channels !== info.inputShape) {
+    fail(
+      "model_architecture",
+      entry("model_architecture"),
+      `takes ${info.inputShape}-channel images, but ${onData}`,
+    );
+  }
+  const m = info.sideMultiple;
+  if (height % m !== 0 || width % m !== 0) {
+    const k = Math.log2(m);
+    fail(
+      "model_architecture",
+      entry("model_architecture"),
+      `cannot take ${height}×${width} images: its ${k} max-pools need a side that is a multiple of ${m} (set image_size, e.g. ${
+        Math.max(m, Math.round(height / m) * m)
+      })`,
+    );
+  }
+  const expected = info.mlp ? height * width * channels : channels;
+  if (entry("input_shape").value !== expected) {
+    fail(
+      "input_shape",
+      entry("input_shape"),
+      `must be ${expected} for model_architecture "${architecture}" (${
+        info.mlp ? "the flattened image size" : "the image channels"
+      }): ${onData}`,
+    );
+  }
+}
+
+/**
  * Resolves a config: the paper's defaults for the optimizer and dataset, then the JSON
  * `file` (if any), then the command-line `overrides`; validates every key and the keys
  * against each other; returns a frozen {@linkcode Config}.
@@ -345,6 +417,9 @@ function crossCheck(all: Map<ConfigKey, Entry>): void {
  * @param overrides Flag name → raw string, e.g. `{ "batch-size": "50", temperature: "1e-8" }`
  *   (snake_case or kebab-case names, with or without `--`); `undefined` values are skipped,
  *   so node:util `parseArgs` values can be passed through {@linkcode pickConfigOverrides}.
+ * @param data A custom dataset's facts, once its files are read: they give the defaults of
+ *   `output_shape` and `input_shape` and are checked against the config. Without them a custom
+ *   set's config is resolved with the checks that need no files (see `resolveRunConfig`).
  * @returns The fully defaulted, validated, frozen config.
  * @throws {ConfigError} For an unreadable or malformed file, an unknown key or flag, a wrong
  *   type, an out-of-range value, a value outside the allowed set, a key of the other
@@ -365,6 +440,7 @@ export function resolveConfig(
   optimizer: Optimizer,
   file: string | undefined,
   overrides: Readonly<Record<string, string | undefined>> = {},
+  data?: DataFacts,
 ): Config {
   if (!isOptimizerKind(optimizer)) {
     throw new ConfigError(
@@ -379,11 +455,45 @@ export function resolveConfig(
   const given = new Map<ConfigKey, Entry>();
   if (file !== undefined) readFile(optimizer, file, given);
   readOverrides(optimizer, overrides, given);
-  const all = withDefaults(optimizer, given);
-  crossCheck(all);
+  const all = withDefaults(optimizer, given, data);
+  crossCheck(all, data);
   const config: Record<string, ConfigValue> = { optimizer };
   for (const [key, entry] of all) config[key] = entry.value;
   return Object.freeze(config) as unknown as Config;
+}
+
+/**
+ * Checks a resolved config against a custom dataset's facts (once its files are read): the
+ * classes, the image shape against the architecture, the train split's size against the
+ * batch. A resumed run does this, as its saved config was resolved before the data was read.
+ *
+ * @param config A resolved config.
+ * @param data The facts of its dataset's files.
+ * @param source Where the config came from (e.g. its `config.json`), for the message.
+ * @throws {ConfigError} If the config does not fit the data.
+ *
+ * @example Usage
+ * ```ts
+ * import { checkConfigFitsData, ConfigError, resolveConfig } from "./config.ts";
+ * const config = resolveConfig("ste", undefined, { dataset: "idx:/data/fashion", output_shape: "10" });
+ * const facts = { height: 28, width: 28, channels: 1, numClasses: 5, trainCount: 1000 };
+ * try {
+ *   checkConfigFitsData(config, facts, "run/config.json");
+ *   throw new Error("not reached");
+ * } catch (e) {
+ *   if (!(e instanceof ConfigError) || e.key !== "output_shape") throw e;
+ * }
+ * ```
+ */
+export function checkConfigFitsData(config: Config, data: DataFacts, source: string): void {
+  const all = new Map<ConfigKey, Entry>();
+  const record = config as unknown as Record<string, ConfigValue>;
+  for (const key of KEY_ORDER) {
+    if (Object.hasOwn(record, key)) {
+      all.set(key, { value: record[key], origin: { kind: "file", file: source } });
+    }
+  }
+  crossCheck(all, data);
 }
 
 /**

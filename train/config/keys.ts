@@ -12,6 +12,7 @@
  * @module
  */
 import { type DatasetName, DATASETS, type LabelMode, numClasses } from "../data/datasets.ts";
+import { CUSTOM_FORMS, parseDatasetRef } from "../data/dataset_ref.ts";
 import { type Architecture, ARCHITECTURES } from "../models/architectures.ts";
 import { OPTIMIZER_KINDS, type OptimizerKind } from "../optimizers/optimizer_kind.ts";
 
@@ -24,7 +25,8 @@ export type ConfigValue = number | boolean | string;
 
 /** Keys shared by both optimizers. */
 export interface CommonConfig {
-  dataset: DatasetName;
+  /** A built-in name, or `idx:DIR`, `cifar:DIR`, `folder:PATH` (see `train/data/dataset_ref.ts`). */
+  dataset: string;
   input_shape: number;
   output_shape: number;
   data_augmentation: boolean;
@@ -46,6 +48,8 @@ export interface CommonConfig {
   limit_test: number;
   label_mode: LabelMode;
   width_multiplier: number;
+  /** `folder:` and `cifar:` datasets only (absent otherwise). */
+  image_size?: number;
 }
 
 /** A resolved BayesBiNN config. */
@@ -73,12 +77,46 @@ export interface SteConfig extends CommonConfig {
 /** Every key a config file or `--flag` may set (`optimizer` is set by the command). */
 export type ConfigKey = Exclude<keyof BayesBiNNConfig | keyof SteConfig, "optimizer">;
 
+/**
+ * What a custom dataset's files say, once read: image shape, classes, train images. The shape
+ * alone (a folder's, known before decoding) checks the architecture early.
+ */
+export interface DataFacts {
+  height: number;
+  width: number;
+  channels: number;
+  numClasses?: number;
+  /** Images in the train split, before `limit_train`. */
+  trainCount?: number;
+}
+
 /** What a key's default may depend on. */
 export interface DefaultContext {
   optimizer: Optimizer;
+  /** The built-in dataset whose defaults apply (a custom set's: see {@linkcode defaultsDataset}). */
   dataset: DatasetName;
   architecture: Architecture;
   labelMode: LabelMode;
+  /** A custom dataset's facts, once its files are read. */
+  data?: DataFacts;
+}
+
+/**
+ * The built-in dataset whose defaults a `dataset` value gets: its own for a built-in name;
+ * MNIST's for `idx:` and `folder:` sets (the MLP, grey 28×28, quick on a CPU), CIFAR-10's for
+ * `cifar:` sets.
+ *
+ * @example Usage
+ * ```ts
+ * import { defaultsDataset } from "./keys.ts";
+ * if (defaultsDataset("cifar:/d") !== "cifar10" || defaultsDataset("folder:x") !== "mnist") throw new Error();
+ * ```
+ */
+export function defaultsDataset(value: string): DatasetName {
+  const ref = parseDatasetRef(value);
+  if (typeof ref === "string") return "mnist";
+  if (ref.kind === "builtin") return ref.name;
+  return ref.kind === "cifar" ? "cifar10" : "mnist";
 }
 
 /** The schema of one key. */
@@ -101,6 +139,14 @@ export interface KeySpec {
   readonly default: (ctx: DefaultContext) => ConfigValue;
   /** One-line description. */
   readonly doc: string;
+  /** String keys whose values are not all listed: whether a value is allowed. */
+  readonly accepts?: (value: string) => boolean;
+  /** How `--help` and messages describe the allowed values, when not `values`. */
+  readonly allowedDoc?: string;
+  /** Keys that only some datasets read: whether `dataset` (a config value) does. */
+  readonly forDataset?: (dataset: string) => boolean;
+  /** What {@linkcode KeySpec.forDataset} accepts, in words. */
+  readonly forDatasetDoc?: string;
 }
 
 const BOTH: readonly Optimizer[] = OPTIMIZER_KINDS;
@@ -123,17 +169,26 @@ export const CONFIG_KEYS: { readonly [K in ConfigKey]: KeySpec } = {
   dataset: {
     type: "string",
     values: Object.keys(DATASETS),
+    accepts: (v) => typeof parseDatasetRef(v) !== "string",
+    allowedDoc: `one of ${Object.keys(DATASETS).map((d) => `"${d}"`).join(", ")}, or ${
+      Object.values(CUSTOM_FORMS).map((f) => `"${f}"`).join(", ")
+    }`,
     appliesTo: BOTH,
     origin: "reproduction",
     default: () => "mnist",
-    doc: "Dataset; the defaults of architecture, lr, batch, tau, seed, ... follow from it",
+    doc:
+      "Dataset; the defaults of architecture, lr, batch, tau, seed, ... follow from it. Your own data: idx:DIR (IDX files as MNIST's), cifar:DIR (CIFAR binary records), folder:PATH (PATH/train/<class>/*.png|jpg|jpeg|webp and PATH/test/<class>/...; a missing test split is refused, never carved from train); classes, image size and normalization come from the files, never downloaded",
   },
   input_shape: {
     type: "integer",
     min: 1,
     appliesTo: BOTH,
     origin: "reproduction",
-    default: (c) => ARCHITECTURES[c.architecture].inputShape,
+    default: (c) => {
+      const arch = ARCHITECTURES[c.architecture];
+      if (c.data === undefined || !arch.mlp) return arch.inputShape;
+      return c.data.height * c.data.width * c.data.channels;
+    },
     doc:
       "Flattened input size for MLPs (784), input channels for CNNs (1 LRNetSmall, 3 CIFAR nets); must match the architecture",
   },
@@ -142,8 +197,9 @@ export const CONFIG_KEYS: { readonly [K in ConfigKey]: KeySpec } = {
     min: 2,
     appliesTo: BOTH,
     origin: "reproduction",
-    default: (c) => numClasses(c.dataset, c.labelMode),
-    doc: "Number of classes: 10 (mnist, cifar10), 100 (cifar100; 20 with label_mode coarse)",
+    default: (c) => c.data?.numClasses ?? numClasses(c.dataset, c.labelMode),
+    doc:
+      "Number of classes: 10 (mnist, cifar10), 100 (cifar100; 20 with label_mode coarse); a custom set's from its files",
   },
   data_augmentation: {
     type: "boolean",
@@ -420,5 +476,17 @@ export const CONFIG_KEYS: { readonly [K in ConfigKey]: KeySpec } = {
     origin: "bnn",
     default: () => "fine",
     doc: "CIFAR-100 labels: fine (100 classes) or coarse (20 superclasses); other datasets: fine",
+  },
+  image_size: {
+    type: "integer",
+    min: 0,
+    max: 1024,
+    appliesTo: BOTH,
+    origin: "bnn",
+    default: () => 0,
+    forDataset: (d) => /^(folder|cifar):/.test(d),
+    forDatasetDoc: "folder:PATH and cifar:DIR datasets",
+    doc:
+      "folder:/cifar: datasets: image side in pixels (folder images are stretched to it, grey for the MNIST nets and MLPs, RGB for the CIFAR nets; cifar: records are that size); 0 = the architecture's (28 MNIST nets, 32 CIFAR nets)",
   },
 };

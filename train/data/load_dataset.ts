@@ -24,6 +24,7 @@ import type { ImageDataset } from "./dataset.ts";
 import { cacheDir, type DataDirOptions, mirrorUrls, searchDirs } from "./data_dir.ts";
 import { type DatasetInfo, type DatasetName, DATASETS, type Split } from "./datasets.ts";
 import { downloadFile } from "./download.ts";
+import { md5File } from "./md5.ts";
 import { loadIdxDataset } from "./idx.ts";
 import { loadCifarBinary } from "./cifar_binary.ts";
 import { extractTar } from "./tar.ts";
@@ -145,6 +146,7 @@ async function locateFiles(
   const cache = cacheDir(options);
   const names = info.files[split];
   let found = await Promise.all(names.map((f) => findMember(info, dirs, f)));
+  await Promise.all(found.map((f) => f === null ? null : checkOfficial(f, info)));
   if (found.every((f) => f !== null)) {
     return await Promise.all(found.map((f) => unxz(f, info, cache)));
   }
@@ -221,6 +223,26 @@ async function findFile(dirs: readonly string[], names: readonly string[]): Prom
   return null;
 }
 
+/**
+ * Checks a local copy of an official file against its published MD5, as a download is: a file
+ * under an official name must be the official file (another set in the format is `idx:DIR` or
+ * `cifar:DIR`). Files without a published MD5 (MNIST ungzipped) and `.xz` files (checked once
+ * decompressed) pass.
+ */
+async function checkOfficial(file: string, info: DatasetInfo): Promise<void> {
+  const want = info.md5[path.basename(file)];
+  if (want === undefined) return;
+  const got = await md5File(file);
+  if (got !== want) {
+    throw new DataError(
+      file,
+      `MD5 ${got} is not the official ${want}: not ${info.name}'s file (for another dataset in this format use --dataset ${
+        info.name === "mnist" ? "idx" : "cifar"
+      }:DIR)`,
+    );
+  }
+}
+
 async function unxz(file: string, info: DatasetInfo, cache: string): Promise<string> {
   if (!file.endsWith(".xz")) return file;
   const md5 = info.md5[path.basename(file, ".xz")];
@@ -270,7 +292,9 @@ function checkShape(ds: ImageDataset, info: DatasetInfo, split: Split, file: str
   if (ds.count !== expected || ds.height !== info.height || ds.width !== info.width) {
     throw new DataError(
       file,
-      `expected ${expected} images of ${info.height}×${info.width} for ${info.name} ${split}, found ${ds.count} of ${ds.height}×${ds.width}`,
+      `expected ${expected} images of ${info.height}×${info.width} for ${info.name} ${split}, found ${ds.count} of ${ds.height}×${ds.width} (for another dataset in this format use --dataset ${
+        info.name === "mnist" ? "idx" : "cifar"
+      }:DIR)`,
     );
   }
 }

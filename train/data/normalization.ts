@@ -67,3 +67,45 @@ export function normalizationTable(norm: Normalization): Float32Array {
   }
   return table;
 }
+
+/**
+ * Per-channel mean and standard deviation of a dataset's pixels on the [0, 1] scale
+ * (v / 255), over every pixel of every image, in float64; the standard deviation is the
+ * population one (divided by the pixel count). This is how the normalization of a custom
+ * dataset is computed from its training split. A channel that is constant everywhere gets
+ * std 1 (its values are only shifted).
+ *
+ * @param ds The images, NHWC bytes (`images`, `channels`).
+ * @returns One mean and one std per channel.
+ *
+ * @example Usage
+ * ```ts
+ * import { computeNormalization } from "./normalization.ts";
+ * const n = computeNormalization({ images: new Uint8Array([0, 255, 0, 255]), channels: 2 });
+ * if (n.mean.join() !== "0,1" || n.std.join() !== "1,1") throw new Error(JSON.stringify(n));
+ * const g = computeNormalization({ images: new Uint8Array([0, 255]), channels: 1 });
+ * if (g.mean[0] !== 0.5 || g.std[0] !== 0.5) throw new Error(JSON.stringify(g));
+ * ```
+ */
+export function computeNormalization(
+  ds: { images: Uint8Array; channels: number },
+): Normalization {
+  const C = ds.channels;
+  // exact integer sums per channel of v and v², via a histogram per channel
+  const hist = new Float64Array(C * 256);
+  for (let i = 0; i < ds.images.length; i++) hist[(i % C) * 256 + ds.images[i]]++;
+  const mean: number[] = [];
+  const std: number[] = [];
+  for (let c = 0; c < C; c++) {
+    let n = 0, s = 0, s2 = 0;
+    for (let v = 0; v < 256; v++) {
+      const k = hist[c * 256 + v];
+      n += k, s += k * v, s2 += k * v * v;
+    }
+    const m = s / n;
+    const variance = Math.max(0, s2 / n - m * m);
+    mean.push(m / 255);
+    std.push(variance > 0 ? Math.sqrt(variance) / 255 : 1);
+  }
+  return { mean, std };
+}

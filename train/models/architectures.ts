@@ -49,6 +49,11 @@ export interface ArchitectureInfo {
   readonly momentum: number;
   /** Whether the architecture has dropout layers (read from `drop_prob`). */
   readonly dropout: boolean;
+  /**
+   * What an image's side must be a multiple of: 2^(its 2×2 max-pools), 1 for the MLPs (which
+   * take any size). A custom dataset whose side is not is refused with one line saying why.
+   */
+  readonly sideMultiple: number;
   /** One-line description. */
   readonly doc: string;
   /** Appends the architecture's layers (the recipe of the module doc). */
@@ -96,6 +101,7 @@ export const ARCHITECTURES: Readonly<Record<Architecture, ArchitectureInfo>> = {
     eps: 1e-4,
     momentum: 0.15,
     dropout: true,
+    sideMultiple: 1,
     doc: "MNIST MLP 784-2048-2048-2048-10 with dropout (paper's MNIST model)",
     layers: (b, { width, drop, bn, classes }) => {
       b.flatten().dropout(drop);
@@ -109,6 +115,7 @@ export const ARCHITECTURES: Readonly<Record<Architecture, ArchitectureInfo>> = {
     eps: 1e-5,
     momentum: 0.2,
     dropout: false,
+    sideMultiple: 8,
     doc: "CIFAR VGG: 6 conv3x3 (128-128-256-256-512-512) + FC 1024-1024-classes",
     layers: (b, { width, bn, fcBn, classes }) => {
       for (const c of [128, 256, 512]) {
@@ -126,6 +133,7 @@ export const ARCHITECTURES: Readonly<Record<Architecture, ArchitectureInfo>> = {
     eps: 1e-5,
     momentum: 0.15,
     dropout: false,
+    sideMultiple: 4,
     doc: "MNIST conv net of the LR-net comparison (paper Table 11)",
     layers: (b, { width, bn, fcBn, classes }) => {
       bn(b.conv(width(32), 5, 2).maxpool(2)).relu();
@@ -140,6 +148,7 @@ export const ARCHITECTURES: Readonly<Record<Architecture, ArchitectureInfo>> = {
     eps: 1e-5,
     momentum: 0.2,
     dropout: false,
+    sideMultiple: 8,
     doc: "CIFAR conv net of the LR-net comparison (paper Table 11)",
     layers: (b, { width, fcBn, classes }) => {
       for (const c of [128, 256, 512]) {
@@ -156,6 +165,7 @@ export const ARCHITECTURES: Readonly<Record<Architecture, ArchitectureInfo>> = {
     eps: 1e-4,
     momentum: 0.15,
     dropout: false,
+    sideMultiple: 1,
     doc: "continual-learning MLP 784-100-100-10 (paper §4.3)",
     layers: (b, { width, bn, classes }) => {
       b.flatten();

@@ -417,7 +417,7 @@ Deno.test("resolveConfig() defaults validate for every optimizer, dataset and ar
         assert.equal(config.eps, ARCHITECTURES[architecture].eps);
         const keys = Object.keys(config).filter((k) => k !== "optimizer");
         const expected = Object.entries(CONFIG_KEYS).filter(([, s]) =>
-          s.appliesTo.includes(optimizer)
+          s.appliesTo.includes(optimizer) && (s.forDataset?.(dataset) ?? true)
         );
         assert.deepEqual(keys, expected.map(([k]) => k));
         count++;
