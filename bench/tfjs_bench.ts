@@ -24,6 +24,8 @@ import type { OptimizerKind } from "../train/optimizers/optimizer_kind.ts";
 import { Rng } from "../train/random.ts";
 import { Model } from "../train/trainer.ts";
 import { median, peakRssMiB } from "./_proc.ts";
+import { convPathStats } from "../train/backend/kernels/_dnnl_plans.ts";
+import { type DeviceOptimizer, profileDeviceStep, timeDeviceSteps } from "./_device_steps.ts";
 
 const { values: opt } = parseArgs({
   options: {
@@ -37,7 +39,14 @@ const { values: opt } = parseArgs({
 
 const backendName = await initBackend(opt.backend as BackendName);
 const core = activeBackend()?.openblasCore;
-const backend = core ? `${backendName} [${core}]` : backendName;
+const gpu = activeBackend()?.gpu; // webgpu: the adapter; steps through ./_device_steps.ts
+const convolutions = activeBackend()?.convolutions; // blas: oneDNN, or OpenBLAS when it is missing
+const backend = core
+  ? `${backendName} [${core}; conv ${convolutions}]`
+  : gpu
+  ? `${backendName} [${gpu}]`
+  : backendName;
+let slowest: [string, number][] | undefined;
 const mlp = opt.model === "mlp";
 const spec = buildSpec(
   mlp ? { model_architecture: "BinaryConnect", dataset: "mnist" } : {
@@ -90,6 +99,14 @@ async function timeFit(kind: OptimizerKind): Promise<{ ms: number; leaked: numbe
     new Rng(1, "optimizer"),
     net.realParams,
   );
+  if (gpu) {
+    const d = optimizer as DeviceOptimizer;
+    const { ms, leaked } = await timeDeviceSteps(net, d, train, batch, warmup);
+    if (kind === "bayesbinn") slowest = await profileDeviceStep(net, d, train, batch, 8);
+    optimizer.dispose();
+    net.dispose();
+    return { ms: median(ms), leaked };
+  }
   const model = new Model(net, optimizer);
   const ends: number[] = [];
   const tensors: number[] = [];
@@ -140,7 +157,7 @@ const evalMs: number[] = [];
 for (let i = 0; i < warmup + Math.max(3, steps >> 1); i++) {
   const t = performance.now();
   const p = model.predict(xEval);
-  p.dataSync();
+  await p.data(); // webgpu reads only with await
   p.dispose();
   if (i >= warmup) evalMs.push(performance.now() - t);
 }
@@ -156,4 +173,6 @@ console.log(JSON.stringify({
   eval_img_s: evalBatch / (median(evalMs) / 1000),
   peak_mib: peakRssMiB(),
   leaked_tensors_per_step: Math.max(bayes.leaked, ste.leaked),
+  conv_calls: convPathStats(), // blas: how many convolutions ran on oneDNN / fell back to OpenBLAS
+  ...(slowest ? { slowest_kernels_ms: slowest } : {}),
 }));

@@ -51,6 +51,27 @@ def peak_mib():
     return float("nan")
 
 
+def eval_only(model, a):
+    """Eval images/s at batch a.eval_batch (bench/_int8_section.ts): about a second of timed
+    no-grad forward passes per measurement, the median of three."""
+    shape = (1, 28, 28) if a.model == "mlp" else (3, 32, 32)
+    model.eval()
+    x = torch.randn(a.eval_batch, *shape)
+
+    def run(n):
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            for _ in range(n):
+                model(x).sum().item()
+        return time.perf_counter() - t0
+
+    run(2)
+    n = max(3, int(1.0 / max(run(1), 1e-4)))
+    rate = statistics.median(n * a.eval_batch / run(n) for _ in range(3))
+    return {"framework": "torch", "model": a.model, "batch": a.eval_batch, "eval_img_s": rate,
+            "peak_mib": peak_mib()}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default="mlp", choices=["mlp", "vgg"])
@@ -58,16 +79,22 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--width", type=float, default=1.0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu, or cuda for the GPU check")
+    ap.add_argument("--eval-batch", type=int, default=0, help="only time eval, at this batch size")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
-    model = mlp() if a.model == "mlp" else vgg(a.width)
+    dev = torch.device(a.device)
+    model = (mlp() if a.model == "mlp" else vgg(a.width)).to(dev)
+    if a.eval_batch:
+        print(json.dumps(eval_only(model, a)))
+        return
     batch, eval_batch = (100, 1000) if a.model == "mlp" else (50, 200)
     shape = (1, 28, 28) if a.model == "mlp" else (3, 32, 32)
     train_size = 54000 if a.model == "mlp" else 450000
-    x = torch.randn(batch, *shape)
-    y = torch.randint(0, 10, (batch,))
-    x_eval = torch.randn(eval_batch, *shape)
+    x = torch.randn(batch, *shape, device=dev)
+    y = torch.randint(0, 10, (batch,), device=dev)
+    x_eval = torch.randn(eval_batch, *shape, device=dev)
     params = list(model.parameters())
     for p in params:
         p.requires_grad_(True)
@@ -81,8 +108,8 @@ def main():
         return parameters_to_vector(g)
 
     # BayesBiNN-like step, following the original code (S = 1, beta = 0).
-    lamda = torch.where(torch.rand(n) < 0.5, -10.0, 10.0)
-    mom = torch.zeros(n)
+    lamda = torch.where(torch.rand(n, device=dev) < 0.5, -10.0, 10.0)
+    mom = torch.zeros(n, device=dev)
     mu = torch.tanh(lamda)
     tau, beta, lr, kappa = 1e-10, 0.0, 1e-4, 1.0
     state = {"t": 0, "lamda": lamda, "mom": mom, "mu": mu}
@@ -103,7 +130,7 @@ def main():
         state["mu"] = torch.tanh(lam)
 
     # STE + Adam on latent weights, gradient and weight clamps.
-    wr = ((torch.rand(n) * 2 - 1) * 0.05).requires_grad_(False)
+    wr = ((torch.rand(n, device=dev) * 2 - 1) * 0.05).requires_grad_(False)
     wr_leaf = torch.nn.Parameter(wr)
     adam = torch.optim.Adam([wr_leaf], lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
 
@@ -124,6 +151,8 @@ def main():
         for _ in range(steps):
             t0 = time.perf_counter()
             fn()
+            if dev.type == "cuda":
+                torch.cuda.synchronize()
             ms.append((time.perf_counter() - t0) * 1000)
         return statistics.median(ms)
 
@@ -137,7 +166,8 @@ def main():
 
     eval_ms = timed(evaluate, max(3, a.steps // 2))
     print(json.dumps({
-        "framework": "torch", "backend": f"torch {torch.__version__} {a.threads} threads", "model": a.model,
+        "framework": "torch", "model": a.model,
+        "backend": f"torch {torch.__version__} " + (torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"{a.threads} threads"),
         "batch": batch, "weights": n, "bayes_ms": bayes_ms, "ste_ms": ste_ms,
         "eval_img_s": eval_batch / (eval_ms / 1000), "peak_mib": peak_mib(),
     }))

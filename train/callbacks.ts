@@ -64,21 +64,27 @@ export class ModelCheckpoint implements Callback {
     this.#model = model;
     await mkdirOrFail(this.dir);
     if (this.options.atStart) {
-      await writeFileAtomic(this.lastPath, encodeCheckpoint(model.checkpoint(this.extra)));
+      await writeFileAtomic(
+        this.lastPath,
+        encodeCheckpoint(await model.checkpointAsync(this.extra)),
+      );
     }
   }
 
   /** Saves `last.ckpt` every `every` steps, except at the epoch's last step. */
   async onBatchEnd(logs: BatchLogs): Promise<void> {
     if (this.every > 0 && logs.step % this.every === 0 && logs.step < logs.steps) {
-      await writeFileAtomic(this.lastPath, encodeCheckpoint(this.#model!.checkpoint(this.extra)));
+      await writeFileAtomic(
+        this.lastPath,
+        encodeCheckpoint(await this.#model!.checkpointAsync(this.extra)),
+      );
     }
   }
 
   /** Saves `best.ckpt` when this epoch is the best so far, then `last.ckpt`. */
   async onEpochEnd(m: EpochMetrics): Promise<void> {
     const model = this.#model!;
-    const bytes = encodeCheckpoint(model.checkpoint(this.extra));
+    const bytes = encodeCheckpoint(await model.checkpointAsync(this.extra));
     if (model.state!.bestEpoch === m.epoch) await writeFileAtomic(this.bestPath, bytes);
     await writeFileAtomic(this.lastPath, bytes);
   }

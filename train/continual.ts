@@ -25,6 +25,7 @@
 import type { ImageDataset } from "./data/dataset.ts";
 import type { EpochMetrics } from "./metrics_log.ts";
 import { BayesBiNN } from "./optimizers/bayes_binn.ts";
+import { DeviceBayesBiNN } from "./optimizers/device_bayes_binn.ts";
 import { Rng } from "./random.ts";
 import type { Callback, FitOptions, Model } from "./trainer.ts";
 
@@ -189,7 +190,9 @@ function startTask(model: Model, task: number): void {
   st.lossSum = 0;
   st.correct = 0;
   st.seen = 0;
-  if (model.optimizer instanceof BayesBiNN) model.optimizer.usePosteriorAsPrior();
+  if (model.optimizer instanceof BayesBiNN || model.optimizer instanceof DeviceBayesBiNN) {
+    model.optimizer.usePosteriorAsPrior();
+  }
 }
 
 function taskCallback(cb: Callback, first: boolean, last: boolean): Callback {

@@ -32,7 +32,8 @@ import { NORMALIZATION, type Normalization } from "./data/normalization.ts";
 import type { BinaryNet } from "./models/binary_net.ts";
 import { layerOutputShapes } from "./models/shapes.ts";
 import { softmaxRows } from "./softmax_rows.ts";
-import type { BinaryOptimizer } from "./optimizers/binary_optimizer.ts";
+import type { BinaryOptimizer, LossFn } from "./optimizers/binary_optimizer.ts";
+import { readVariablesBack } from "./backend/webgpu.ts";
 import { cosineLr } from "./optimizers/schedule.ts";
 import type { Checkpoint } from "./checkpoint.ts";
 import { type EpochMetrics, isNewBest } from "./metrics_log.ts";
@@ -59,6 +60,12 @@ export interface ModelOptions {
   normalization?: Normalization;
   /** Batch size for evaluation (default 1000). */
   evalBatchSize?: number;
+}
+
+/** An evaluation's result: accuracy (a fraction) and mean cross-entropy −log p(y|x). */
+export interface Evaluation {
+  acc: number;
+  loss: number;
 }
 
 /** What each batch reports to {@linkcode Callback.onBatchEnd}. */
@@ -357,7 +364,44 @@ export class Model {
    * @param opts Overrides of the model's prediction options.
    * @returns `acc` (fraction) and `loss` (mean −log p(y|x)).
    */
-  evaluate(data: DataSource, opts: PredictOptions = {}): { acc: number; loss: number } {
+  evaluate(data: DataSource, opts: PredictOptions = {}): Evaluation {
+    const steps = this.#evaluation(data, opts);
+    let r = steps.next();
+    while (!r.done) {
+      const v = r.value.dataSync() as Float32Array;
+      r.value.dispose();
+      r = steps.next(v);
+    }
+    return r.value;
+  }
+
+  /**
+   * {@linkcode Model.evaluate}, reading the outputs with `await`: the same numbers, on every
+   * backend, `webgpu` included (whose outputs cannot be read synchronously).
+   *
+   * @param data The examples.
+   * @param opts Overrides of the model's prediction options.
+   * @returns `acc` (fraction) and `loss` (mean −log p(y|x)).
+   */
+  async evaluateAsync(data: DataSource, opts: PredictOptions = {}): Promise<Evaluation> {
+    const steps = this.#evaluation(data, opts);
+    let r = steps.next();
+    while (!r.done) {
+      const v = (await r.value.data()) as Float32Array;
+      r.value.dispose();
+      r = steps.next(v);
+    }
+    return r.value;
+  }
+
+  /**
+   * The evaluation of `data` as a coroutine: yields each batch's output tensor, takes its
+   * values back (the caller reads and disposes it, synchronously or not) and returns the result.
+   */
+  *#evaluation(
+    data: DataSource,
+    opts: PredictOptions,
+  ): Generator<tf.Tensor, Evaluation, Float32Array> {
     const ds = datasetOf(data);
     const n = sizeOf(data);
     if (n === 0) throw new RangeError(`Cannot evaluate on ${ds.name} as it has 0 examples`);
@@ -380,13 +424,11 @@ export class Model {
           dropLast: false,
         })
       ) {
-        const out = tf.tidy(() => {
+        const v = yield tf.tidy(() => {
           const x = tf.tensor4d(b.x, [b.size, ds.height, ds.width, ds.channels]);
           const logits = this.net.apply(w, x, { training: false });
           return C === 0 || mean === "probs" ? tf.softmax(logits) : logits;
         });
-        const v = out.dataSync() as Float32Array;
-        out.dispose();
         if (sums === null) {
           ({ correct, nll } = accumulate(v, b.y, ds.numClasses, correct, nll));
         } else {
@@ -445,7 +487,7 @@ export class Model {
     while (st.epoch < opts.epochs && !this.stopTraining) {
       const t0 = performance.now();
       const trained = await this.#trainEpoch(opts, epochRun);
-      const metrics = this.#endEpoch(opts, trained, steps, t0);
+      const metrics = await this.#endEpoch(opts, trained, steps, t0);
       for (const cb of callbacks) await cb.onEpochEnd?.(metrics);
     }
     for (const cb of callbacks) await cb.onTrainEnd?.(st.history);
@@ -477,7 +519,7 @@ export class Model {
       start: st.step,
     });
     for (const b of it) {
-      const { loss, correct } = this.#trainStep(ds, b);
+      const { loss, correct } = await this.#trainStep(ds, b);
       if (!Number.isFinite(loss)) {
         throw new NonFiniteError(
           `loss is ${loss} at epoch ${epoch + 1}, step ${st.step + 1} (of ${steps})`,
@@ -511,16 +553,22 @@ export class Model {
    * Closes epoch `state.epoch`: checks the state is finite, evaluates, appends the metrics row,
    * tracks the best validation epoch and moves the state to the next epoch's start.
    */
-  #endEpoch(opts: FitOptions, pace: EpochPace, steps: number, t0: number): EpochMetrics {
+  async #endEpoch(
+    opts: FitOptions,
+    pace: EpochPace,
+    steps: number,
+    t0: number,
+  ): Promise<EpochMetrics> {
     const st = this.state!;
+    await readVariablesBack(); // webgpu: the state checks below read synchronously
     const epoch = st.epoch;
     this.#syncRngs();
     checkFinite(this.optimizer.getState(), `at the end of epoch ${epoch + 1}`);
     checkFinite(this.net.getState(), `at the end of epoch ${epoch + 1}`);
     const val = opts.validationData
-      ? this.evaluate(opts.validationData, evalOpts(opts.seed, epoch, "val"))
+      ? await this.evaluateAsync(opts.validationData, evalOpts(opts.seed, epoch, "val"))
       : null;
-    const tests = this.#evaluateTests(opts, epoch);
+    const tests = await this.#evaluateTests(opts, epoch);
     const test = tests.length === 1 && st.task === undefined ? tests[0]! : mean(tests);
     const metrics: EpochMetrics = {
       ...(st.task === undefined ? {} : { task: st.task }),
@@ -555,32 +603,41 @@ export class Model {
   }
 
   /** The test set(s) after `epoch`; each task's set draws from its own evaluation stream. */
-  #evaluateTests(opts: FitOptions, epoch: number): { acc: number; loss: number }[] {
+  async #evaluateTests(opts: FitOptions, epoch: number): Promise<Evaluation[]> {
     const data = opts.testData;
     if (!data) return [];
     if (!Array.isArray(data)) {
-      return [this.evaluate(data as DataSource, evalOpts(opts.seed, epoch, "test"))];
+      return [await this.evaluateAsync(data as DataSource, evalOpts(opts.seed, epoch, "test"))];
     }
     const task = this.state?.task ?? 0;
-    return (data as readonly DataSource[]).map((d, k) =>
-      this.evaluate(d, evalOpts(opts.seed, epoch, `test-task${k}-during${task}`))
-    );
+    const results: Evaluation[] = [];
+    for (const [k, d] of (data as readonly DataSource[]).entries()) {
+      results.push(
+        await this.evaluateAsync(d, evalOpts(opts.seed, epoch, `test-task${k}-during${task}`)),
+      );
+    }
+    return results;
   }
 
-  #trainStep(
+  /** One optimizer step on batch `b`; the loss and the count of correct argmaxes. */
+  async #trainStep(
     ds: ImageDataset,
     b: { x: Float32Array; y: Int32Array; size: number },
-  ): { loss: number; correct: number } {
+  ): Promise<{ loss: number; correct: number }> {
     const x = tf.tensor4d(b.x, [b.size, ds.height, ds.width, ds.channels]);
     const y = tf.tensor1d(b.y, "int32");
     const dropout = this.#dropout!;
+    const lossFn: LossFn = (weights) => {
+      const logits = this.net.apply(weights, x, { training: true, rng: dropout });
+      return { loss: crossEntropy(logits, y), logits };
+    };
     try {
-      const { loss, logits } = this.optimizer.step((weights) => {
-        const logits = this.net.apply(weights, x, { training: true, rng: dropout });
-        return { loss: crossEntropy(logits, y), logits };
-      });
+      // a GPU optimizer reads its loss with `await`; the CPU ones step synchronously
+      const { loss, logits } = this.optimizer.stepAsync
+        ? await this.optimizer.stepAsync(lossFn)
+        : this.optimizer.step(lossFn);
       const correct = tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "int32")));
-      const n = correct.dataSync()[0]!;
+      const n = (await correct.data())[0]!;
       tf.dispose([logits, correct]);
       return { loss, correct: n };
     } finally {
@@ -621,6 +678,18 @@ export class Model {
       meta: { ...extra, training: structuredClone(this.state), optimizerScalars },
       blobs,
     };
+  }
+
+  /**
+   * {@linkcode Model.checkpoint} after reading the variables back from the device, which the
+   * `webgpu` backend needs before any synchronous read; the same checkpoint elsewhere.
+   *
+   * @param extra Metadata stored beside the training state.
+   * @returns The checkpoint content.
+   */
+  async checkpointAsync(extra: Record<string, unknown> = {}): Promise<Checkpoint<CheckpointMeta>> {
+    await readVariablesBack();
+    return this.checkpoint(extra);
   }
 
   /**

@@ -52,11 +52,12 @@ Deno.readFile = (p: string | URL, options?: Deno.ReadFileOptions) => {
   }
   return readFile(p, options);
 };
-const evaluate = Model.prototype.evaluate;
-Model.prototype.evaluate = function (...a: Parameters<typeof evaluate>) {
+// fit evaluates with evaluateAsync (what the webgpu backend needs); evaluate is the sync form
+const evaluateAsync = Model.prototype.evaluateAsync;
+Model.prototype.evaluateAsync = async function (...a: Parameters<typeof evaluateAsync>) {
   log("eval+");
   try {
-    return evaluate.apply(this, a);
+    return await evaluateAsync.apply(this, a);
   } finally {
     log("eval-");
   }

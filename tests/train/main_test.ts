@@ -145,7 +145,7 @@ Deno.test("main.ts prints one line and exits non-zero on every bad input", async
       ],
       [
         ["bayesbinn", "--backend", "gpu"],
-        /^error: --backend must be one of blas, wasm, cpu: current value is "gpu"$/,
+        /^error: --backend must be one of blas, wasm, cpu, webgpu: current value is "gpu"$/,
       ],
       [
         ["bayesbinn", "--checkpoint-every=-1"],

@@ -117,6 +117,11 @@ export interface BinaryOptimizer {
    * (caller disposes).
    */
   step(lossFn: LossFn): StepResult;
+  /**
+   * {@linkcode BinaryOptimizer.step} reading its loss with `await`: what the GPU optimizers
+   * (`webgpu`, whose values cannot be read synchronously) implement; `Model.fit` prefers it.
+   */
+  stepAsync?(lossFn: LossFn): Promise<StepResult>;
   /** ±1 weights: BayesBiNN mode (μ ≤ 0 → −1, lagged μ); STE sign (w ≥ 0 → +1). Caller disposes. */
   modeWeights(): tf.Tensor[];
   /** BayesBiNN: w ~ 2·Bernoulli(sigmoid(2λ)) − 1; STE: the mode. Caller disposes. */

@@ -13,11 +13,13 @@
  * from the same config's `lr_init` and `lr_final`.
  * @module
  */
-import type * as tf from "@tensorflow/tfjs";
+import * as tf from "@tensorflow/tfjs";
 import type { BayesBiNNConfig, SteConfig } from "../config/mod.ts";
 import type { Rng } from "../random.ts";
 import { BayesBiNN } from "./bayes_binn.ts";
 import type { BinaryOptimizer } from "./binary_optimizer.ts";
+import { DeviceBayesBiNN } from "./device_bayes_binn.ts";
+import { DeviceSTE } from "./device_ste.ts";
 import { OPTIMIZER_KINDS, type OptimizerKind } from "./optimizer_kind.ts";
 import { STE } from "./ste.ts";
 
@@ -119,14 +121,19 @@ function clampOrNone(value: number | null): number | null {
   return value === 0 ? null : value;
 }
 
+/** On `webgpu` the optimizers keep their state on the GPU (./device_bayes_binn.ts). */
+function onGpu(): boolean {
+  return tf.getBackend() === "webgpu";
+}
+
 function createBayesBiNN(
   opts: BayesBiNNConfigValues,
   shapes: number[][],
   rng: Rng,
   realParams: tf.Variable[],
-): BayesBiNN {
+): BayesBiNN | DeviceBayesBiNN {
   requireKeys("BayesBiNN", opts, BAYESBINN_KEYS);
-  return new BayesBiNN(shapes, rng, {
+  return new (onGpu() ? DeviceBayesBiNN : BayesBiNN)(shapes, rng, {
     learningRate: opts.lr_init,
     temperature: opts.temperature,
     mcSteps: opts.mc_steps,
@@ -144,9 +151,9 @@ function createSte(
   shapes: number[][],
   rng: Rng,
   realParams: tf.Variable[],
-): STE {
+): STE | DeviceSTE {
   requireKeys("STE", opts, STE_KEYS);
-  return new STE(shapes, rng, {
+  return new (onGpu() ? DeviceSTE : STE)(shapes, rng, {
     learningRate: opts.lr_init,
     gradClipValue: clampOrNone(opts.grad_clip_value),
     weightClipValue: clampOrNone(opts.weight_clip_value),
@@ -155,7 +162,8 @@ function createSte(
 }
 
 /**
- * Builds a {@linkcode BinaryOptimizer} from resolved config values.
+ * Builds a {@linkcode BinaryOptimizer} from resolved config values: on the `webgpu` backend
+ * the device variants ({@linkcode DeviceBayesBiNN}, {@linkcode DeviceSTE}; state on the GPU).
  *
  * @param kind `"bayesbinn"` or `"ste"`.
  * @param opts The resolved config (see {@linkcode OptimizerOptions}); keys of the other kind

@@ -3,7 +3,9 @@
  * {@linkcode OptimizerKind}s and the factory {@linkcode createOptimizer};
  * {@linkcode BayesBiNN} (its update equations in its module doc, its fused kernels in
  * `bayes_binn_kernels.ts`, its prediction weights in `bayes_binn_prediction.ts`);
- * {@linkcode STE} with {@linkcode Adam}; and the cosine learning-rate schedule.
+ * {@linkcode STE} with {@linkcode Adam}; their GPU-resident variants for `webgpu`
+ * ({@linkcode DeviceBayesBiNN}, {@linkcode DeviceSTE}, {@linkcode DeviceAdam}); and the cosine
+ * learning-rate schedule.
  *
  * @example Usage
  * ```ts
@@ -32,4 +34,7 @@ export * from "./ste.ts";
 export * from "./ste_kernel.ts";
 export * from "./adam.ts";
 export * from "./adam_kernel.ts";
+export * from "./device_bayes_binn.ts";
+export * from "./device_ste.ts";
+export * from "./device_adam.ts";
 export * from "./schedule.ts";

@@ -72,6 +72,31 @@ export function latentInit(shape: number[], rng: Rng): Float32Array {
   return out;
 }
 
+/**
+ * Checks {@linkcode STEOptions} and returns the clamps (null: none).
+ * @throws {RangeError} On a learning rate that is not finite and ≥ 0, or a clamp ≤ 0.
+ *
+ * @example Usage
+ * ```ts
+ * import { checkSteOptions } from "./ste.ts";
+ * const c = checkSteOptions({ learningRate: 0.01, gradClipValue: null, weightClipValue: 1 });
+ * if (c.weightClip !== 1 || c.gradClip !== null) throw new Error();
+ * ```
+ */
+export function checkSteOptions(
+  opts: STEOptions,
+): { gradClip: number | null; weightClip: number | null } {
+  if (!(opts.learningRate >= 0 && Number.isFinite(opts.learningRate))) {
+    throw new RangeError(
+      `Cannot create STE as learningRate must be a finite number >= 0: current value is ${opts.learningRate}`,
+    );
+  }
+  return {
+    gradClip: checkClip("gradClipValue", opts.gradClipValue),
+    weightClip: checkClip("weightClipValue", opts.weightClipValue),
+  };
+}
+
 function checkClip(name: string, v: number | null): number | null {
   if (v === null) return null;
   if (!(typeof v === "number" && v > 0 && Number.isFinite(v))) {
@@ -125,20 +150,15 @@ export class STE implements BinaryOptimizer {
    * @throws {RangeError} On an invalid option.
    */
   constructor(shapes: number[][], rng: Rng, opts: STEOptions) {
-    if (!(opts.learningRate >= 0 && Number.isFinite(opts.learningRate))) {
-      throw new RangeError(
-        `Cannot create STE as learningRate must be a finite number >= 0: current value is ${opts.learningRate}`,
-      );
-    }
+    const { gradClip, weightClip } = checkSteOptions(opts);
     this.learningRate = opts.learningRate;
-    this.gradClipValue = checkClip("gradClipValue", opts.gradClipValue);
-    this.weightClipValue = checkClip("weightClipValue", opts.weightClipValue);
+    this.gradClipValue = gradClip;
+    this.weightClipValue = weightClip;
     this.realParams = opts.realParams ?? [];
     this.#shapes = shapes;
     this.#weights = new LayerWeights(shapes);
     this.latent = shapes.map((s) => latentInit(s, rng));
     this.#rng = rng.state();
-    const gradClip = this.gradClipValue, weightClip = this.weightClipValue;
     this.#adam = new Adam([
       ...this.latent.map((w) => ({ size: w.length, gradClip, weightClip })),
       ...this.realParams.map((p) => ({ size: p.size, gradClip })),

@@ -47,7 +47,7 @@ Deno.test("initBackend() with everything installed is silent and uses the native
 
 Deno.test("initBackend() rejects unknown names and an explicit 'blas' without OpenBLAS", async () => {
   const { BACKEND_NAMES, initBackend } = await import("../../../train/backend/mod.ts");
-  assert.deepEqual([...BACKEND_NAMES], ["blas", "wasm", "cpu"]);
+  assert.deepEqual([...BACKEND_NAMES], ["blas", "wasm", "cpu", "webgpu"]);
   await assert.rejects(() => initBackend("gpu" as "cpu"), RangeError);
   await assert.rejects(
     () => initBackend("blas", { openblas: "libopenblas-missing.so.0" }),
