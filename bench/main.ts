@@ -16,42 +16,80 @@
  * Haswell, AVX2 kernels) and OPENBLAS_L2_SIZE. `--openblas-coretype auto` unsets both for every
  * process of the run (bnn, ONNX Runtime and PyTorch), so OpenBLAS picks the CPU's own kernels
  * (AVX-512 here); `--openblas-coretype NAME` sets OPENBLAS_CORETYPE=NAME for all. PyTorch's
- * convolutions go through oneDNN, which uses AVX-512 whatever OpenBLAS is told, so the default
- * setting handicaps bnn's convolutions (OpenBLAS sgemm) but not PyTorch's. The output says which
- * setting was used.
+ * convolutions go through oneDNN, which uses AVX-512 whatever OpenBLAS is told; so do bnn's
+ * `blas` convolutions when oneDNN is installed (each row names its convolution path and counts
+ * the convolutions that ran on it); without it they are OpenBLAS sgemm, which the default
+ * setting handicaps. The output says which setting was used.
  *
  * Usage (from the project root):
  *   deno task bench [--models mlp,vgg] [--backends blas,wasm,cpu] [--steps N] [--vgg-steps N]
  *     [--rounds R] [--vgg-width W] [--no-torch] [--no-onnx] [--openblas-coretype auto|NAME]
- *     [--json FILE]
+ *     [--torch-device cpu|cuda] [--no-int8] [--ort-ablation] [--json FILE]
+ * After the per-model tables, the int8 section (bench/_int8_section.ts): eval images/s of the
+ * `--int8` export vs the float export vs PyTorch at batch 1 and a large batch (`--no-int8`
+ * skips it; `--ort-ablation` adds the ONNX Runtime session-option ablation).
+ * `--backends webgpu` times bnn on the GPU (train/backend/webgpu.ts; each row names the adapter
+ * and adds tfjs's slowest kernels); `--torch-device cuda` runs PyTorch on the GPU as well.
  * PyTorch: Debian `python3-torch` run as /usr/bin/python3 with 2 threads and
  * libtcmalloc_minimal.so.4 preloaded when installed (`apt-get install python3-torch
  * libtcmalloc-minimal4`); skipped with a note when torch is missing.
  * @module
  */
 import { parseArgs } from "node:util";
+import { parseArgsErrorLine } from "../cli/parse_args_error.ts";
 import { median } from "./_proc.ts";
-import { ensureNativeBuilt } from "../train/backend/build_native.ts";
+import { int8Section, type RunJson } from "./_int8_section.ts";
+import { ensureDnnlBuilt, ensureNativeBuilt } from "../train/backend/build_native.ts";
+import { ensureXdgRuntimeDir } from "../train/backend/webgpu.ts";
+
+const USAGE = `deno task bench [--models mlp,vgg] [--backends blas,wasm,cpu,webgpu] [--steps N]
+  [--vgg-steps N] [--rounds R] [--vgg-width W] [--no-torch] [--no-onnx] [--no-int8]
+  [--ort-ablation] [--openblas-coretype auto|NAME] [--torch-device cpu|cuda] [--json FILE]
+(see bench/main.ts and the README's Speed section)`;
 
 // The measuring processes run without --allow-run, so they cannot build the native kernels
 // themselves: build them here first (when missing or stale), or the blas rows would silently
 // measure the wasm convolutions.
 await ensureNativeBuilt();
+await ensureDnnlBuilt(); // likewise the oneDNN shim (when libdnnl-dev is installed)
+// `--backends webgpu`: the children inherit a valid XDG_RUNTIME_DIR (Deno warns without one).
+ensureXdgRuntimeDir();
 
-const { values: opt } = parseArgs({
-  options: {
-    models: { type: "string", default: "mlp,vgg" },
-    backends: { type: "string", default: "blas,wasm" },
-    steps: { type: "string", default: "10" },
-    "vgg-steps": { type: "string", default: "3" },
-    rounds: { type: "string", default: "1" },
-    "vgg-width": { type: "string", default: "1" },
-    "no-torch": { type: "boolean", default: false },
-    "no-onnx": { type: "boolean", default: false },
-    "openblas-coretype": { type: "string" },
-    json: { type: "string" },
-  },
-});
+/** The flags; a bad one is one line `bnn bench: …` and exit 2, `--help` prints the usage. */
+function parseBenchArgs() {
+  let parsed;
+  try {
+    parsed = parseArgs({ options: BENCH_OPTIONS, strict: true });
+  } catch (e) {
+    const line = parseArgsErrorLine(e, Object.keys(BENCH_OPTIONS));
+    console.error(`bnn bench: ${line ?? (e as Error).message} (see --help)`);
+    Deno.exit(2);
+  }
+  if (parsed.values.help) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  return parsed.values;
+}
+
+const BENCH_OPTIONS = {
+  models: { type: "string", default: "mlp,vgg" },
+  backends: { type: "string", default: "blas,wasm" },
+  steps: { type: "string", default: "10" },
+  "vgg-steps": { type: "string", default: "3" },
+  rounds: { type: "string", default: "1" },
+  "vgg-width": { type: "string", default: "1" },
+  "no-torch": { type: "boolean", default: false },
+  "no-onnx": { type: "boolean", default: false },
+  "no-int8": { type: "boolean", default: false },
+  "ort-ablation": { type: "boolean", default: false },
+  "openblas-coretype": { type: "string" },
+  "torch-device": { type: "string", default: "cpu" },
+  json: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const opt = parseBenchArgs();
 
 interface Result {
   framework: string;
@@ -62,6 +100,10 @@ interface Result {
   ste_ms?: number;
   eval_img_s: number;
   peak_mib: number;
+  /** tfjs rows: convolutions run on oneDNN and on the OpenBLAS fallback. */
+  conv_calls?: { onednn: number; openblas: number; implementations: string[] };
+  /** webgpu rows: tfjs's profile of one BayesBiNN step, [kernel, ms] slowest first. */
+  slowest_kernels_ms?: [string, number][];
 }
 
 const root = new URL("..", import.meta.url).pathname;
@@ -190,6 +232,7 @@ for (const model of models) {
           [
             "bench/torch_bench.py",
             ...["--model", model, "--steps", steps, "--warmup", warmup, "--width", width],
+            ...["--device", opt["torch-device"]],
           ],
           tcmalloc ? { LD_PRELOAD: TCMALLOC } : {},
         ),
@@ -222,6 +265,18 @@ for (const model of models) {
       } | ${ratio(r.peak_mib, torch?.peak_mib)} |`,
     );
   }
+  for (const r of results.filter((r) => r.conv_calls?.onednn)) {
+    const { onednn, openblas, implementations } = r.conv_calls!;
+    console.log(
+      `${r.backend}: convolutions run: ${onednn} on oneDNN (${
+        implementations.join(", ")
+      }), ${openblas} on OpenBLAS`,
+    );
+  }
+  for (const r of results.filter((r) => r.slowest_kernels_ms)) {
+    const top = r.slowest_kernels_ms!.map(([name, ms]) => `${name} ${ms}`).join(", ");
+    console.log(`${r.backend}: slowest kernels of one BayesBiNN step (tfjs profiler, ms): ${top}`);
+  }
   const ort = results.find((r) => r.framework === "onnxruntime");
   if (ort && torch) {
     const x = ort.eval_img_s / torch.eval_img_s;
@@ -232,6 +287,15 @@ for (const model of models) {
         })`,
     );
   }
+  if (model === "vgg") {
+    for (const r of results.filter((r) => r.bayes_ms !== undefined)) {
+      console.log(
+        `${r.backend}: CIFAR-10 epoch (900 steps of 50) ≈ ${
+          (900 * r.bayes_ms! / 60000).toFixed(1)
+        } min BayesBiNN, ${(900 * r.ste_ms! / 60000).toFixed(1)} min STE (training steps only)`,
+      );
+    }
+  }
   if (model === "mlp") {
     for (const r of results.filter((r) => r.bayes_ms !== undefined)) {
       console.log(
@@ -240,6 +304,19 @@ for (const model of models) {
         } s BayesBiNN, ${(540 * r.ste_ms! / 1000).toFixed(0)} s STE (training steps only)`,
       );
     }
+  }
+}
+if (!opt["no-int8"]) {
+  for (const model of models) {
+    await int8Section(model, {
+      runJson: runJson as unknown as RunJson,
+      denoRun,
+      width: opt["vgg-width"],
+      torch: torchMissing
+        ? null
+        : { python: PYTHON, env: tcmalloc ? { LD_PRELOAD: TCMALLOC } : {} },
+      ablation: opt["ort-ablation"],
+    });
   }
 }
 if (opt.json) {

@@ -39,6 +39,9 @@ import type { ExportSidecar } from "./export.ts";
 import { type ClassificationMetrics, classificationMetrics } from "./metrics.ts";
 import { reliabilitySvg } from "./reliability.ts";
 import { takeFirst } from "../train/data/take_first.ts";
+import { isCustomDataset } from "../train/data/dataset_ref.ts";
+import { loadCustomEvalData } from "./eval_data.ts";
+import { ortSessionOptions, type OrtTuning } from "./session_options.ts";
 
 /** Options of {@linkcode evaluateOnnx}. */
 export interface EvalOptions {
@@ -52,7 +55,7 @@ export interface EvalOptions {
   limit?: number;
   /** Where to write the reliability diagram (default `<model>.<split>.reliability.svg`; "" = none). */
   svgPath?: string;
-  /** ORT intra-op threads (default ORT's choice). */
+  /** ORT intra-op threads (default: the machine's logical CPUs). */
   threads?: number;
 }
 
@@ -69,6 +72,12 @@ export interface EvalResult extends ClassificationMetrics {
   tfjs_test_accuracy: number | null;
   /** How many test images (the first ones) that accuracy was measured on; null if unknown. */
   tfjs_test_examples: number | null;
+  /** The temperature `export --calibrate` divided the logits by (sidecar), null if none. */
+  temperature: number | null;
+  /** A custom dataset's class names, in label order; null for a built-in one. */
+  class_names: string[] | null;
+  /** A custom dataset: whether its test files are those the run recorded (null: unknown). */
+  same_files: boolean | null;
 }
 
 /** A loaded ONNX classifier: session, input geometry, output names. */
@@ -94,7 +103,11 @@ export interface OnnxClassifier {
  * console.log(m.inputShape);
  * ```
  */
-export async function openClassifier(file: string, threads?: number): Promise<OnnxClassifier> {
+export async function openClassifier(
+  file: string,
+  threads?: number,
+  tuning: OrtTuning = {},
+): Promise<OnnxClassifier> {
   let stat: Deno.FileInfo;
   try {
     stat = await Deno.stat(file);
@@ -117,7 +130,7 @@ export async function openClassifier(file: string, threads?: number): Promise<On
   try {
     session = await ort.InferenceSession.create(
       file,
-      threads ? { intraOpNumThreads: threads } : {},
+      ortSessionOptions({ ...tuning, threads: threads ?? tuning.threads }),
     );
   } catch (e) {
     throw new ExportError(
@@ -408,21 +421,30 @@ export async function evaluateOnnx(modelPath: string, opts: EvalOptions = {}): P
         }.json naming one`,
       );
     }
-    const norm = (name === sidecar?.dataset ? sidecar?.normalization : null) ??
+    const labelMode = config && typeof config.label_mode === "string"
+      ? config.label_mode
+      : undefined;
+    const custom = isCustomDataset(name)
+      ? await loadCustomEvalData(
+        name,
+        model.inputShape,
+        sidecar,
+        labelMode === "coarse" ? "coarse" : "fine",
+      )
+      : null;
+    const norm = custom?.normalization ??
+      (name === sidecar?.dataset ? sidecar?.normalization : null) ??
       (NORMALIZATION as Record<string, Normalization>)[name];
     if (!norm) {
       throw new ExportError(
         `dataset ${name} has no built-in normalization and the sidecar gives none`,
       );
     }
-    const labelMode = config && typeof config.label_mode === "string"
-      ? config.label_mode
-      : undefined;
     const dataOpts = { dataDir: opts.dataDir, labels: labelMode as "fine" | "coarse" | undefined };
     let ds: ImageDataset;
     let order: Uint32Array;
     if (split === "test") {
-      ds = await loadDataset(name as DatasetName, "test", dataOpts);
+      ds = custom?.test ?? await loadDataset(name as DatasetName, "test", dataOpts);
       order = range(ds.count);
     } else {
       if (
@@ -438,7 +460,10 @@ export async function evaluateOnnx(modelPath: string, opts: EvalOptions = {}): P
         );
       }
       const limitTrain = typeof config.limit_train === "number" ? config.limit_train : 0;
-      ds = takeFirst(await loadDataset(name as DatasetName, "train", dataOpts), limitTrain);
+      ds = takeFirst(
+        custom?.train ?? await loadDataset(name as DatasetName, "train", dataOpts),
+        limitTrain,
+      );
       const { val } = splitData(ds, config.validation_split, config.seed);
       order = (val as { indices: Uint32Array }).indices;
     }
@@ -478,7 +503,10 @@ export async function evaluateOnnx(modelPath: string, opts: EvalOptions = {}): P
       batch_size: batchSize,
       reliability_svg: svgPath || null,
       tfjs_test_accuracy: sidecar?.tfjs_test_accuracy ?? null,
+      temperature: sidecar?.calibration?.temperature ?? null,
       tfjs_test_examples: recordedTestExamples(sidecar, split === "test" ? ds.count : null),
+      class_names: custom?.classes ?? null,
+      same_files: custom?.sameFiles ?? null,
     };
   } finally {
     await model.session.release();
@@ -492,8 +520,10 @@ export interface BenchEvalOptions {
   batches?: number;
   /** Untimed warm-up batches (default 1). */
   warmup?: number;
-  /** ORT intra-op threads (default ORT's choice). */
+  /** ORT intra-op threads (default: the machine's logical CPUs). */
   threads?: number;
+  /** ORT session options to measure (default: bnn's, `ortSessionOptions`). */
+  tuning?: OrtTuning;
 }
 
 /**
@@ -518,7 +548,7 @@ export async function benchEval(modelPath: string, opts: BenchEvalOptions = {}):
   if (!Number.isInteger(batches) || batches < 1) {
     throw new RangeError(`batches must be ≥ 1: current value is ${batches}`);
   }
-  const m = await openClassifier(modelPath, opts.threads);
+  const m = await openClassifier(modelPath, opts.threads, opts.tuning);
   try {
     const [C, H, W] = m.inputShape;
     const x = new Float32Array(batchSize * C * H * W);

@@ -12,7 +12,8 @@ const USAGE =
   `usage: deno task eval MODEL.onnx [--dataset D] [--split test|val] [--data-dir DIR] [--json]
                       [--batch-size N] [--limit N] [--svg PATH] [--threads N]
 
-  --dataset D      mnist, cifar10 or cifar100 (default: the sidecar MODEL.onnx.json's)
+  --dataset D      mnist, cifar10, cifar100, idx:DIR, cifar:DIR or folder:PATH (default: the
+                   sidecar MODEL.onnx.json's); other files than the run's are said so
   --split S        test (default) or val (the run's seeded validation split, from the sidecar's config)
   --data-dir DIR   where the dataset files are (as for training: else $BNN_DATA_DIR, else ~/.cache/bnn)
   --json           print one JSON object (accuracy is a fraction 0-1)
@@ -44,10 +45,17 @@ function pct(v: number | null): string {
 function recordedLine(r: EvalResult, acc: number): string {
   const n = r.tfjs_test_examples;
   const line = `tfjs test accuracy recorded by the run: ${pct(acc)}`;
+  if (r.same_files === false) return `${line} on other files (these test files are not the run's)`;
   if (n === null) return line;
   if (r.split === "test" && n === r.count) return `${line} (on the same ${n} images)`;
   return `${line} on the first ${n} test images` +
     (r.split === "test" && n < r.count ? ` (--limit ${n} evaluates the same images)` : "");
+}
+
+/** Class `c` as the report shows it: `3`, or `3 tulip` for a dataset with class names. */
+function className(r: EvalResult, c: number): string {
+  const name = r.class_names?.[c];
+  return name === undefined || name === String(c) ? String(c) : `${c} ${name}`;
 }
 
 function report(r: EvalResult): string {
@@ -61,7 +69,8 @@ function report(r: EvalResult): string {
   const k = r.per_class_accuracy.length;
   if (k <= 20) {
     lines.push(
-      "per-class accuracy: " + r.per_class_accuracy.map((a, c) => `${c}: ${pct(a)}`).join("  "),
+      "per-class accuracy: " +
+        r.per_class_accuracy.map((a, c) => `${className(r, c)}: ${pct(a)}`).join("  "),
     );
     const w = Math.max(4, ...r.confusion.flat().map((v) => String(v).length)) + 1;
     lines.push("confusion matrix (rows: true class, columns: predicted):");

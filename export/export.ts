@@ -9,7 +9,8 @@
  * the exported bits are exactly the optimizer's `modeWeights()` (or, with
  * `samples: K`, K draws of `sampleWeights(rng)` from `new Rng(seed, "export-samples")`).
  *
- * Output (default `<run dir>/model.onnx`, or `model_samples<K>.onnx`; beside the
+ * Output (default `<run dir>/model.onnx`, or `model_samples<K>.onnx`, `_int8` and `_calibrated`
+ * before `.onnx` with `deploy` ({@linkcode ./deploy.ts}); beside the
  * checkpoint when it is not in a run's `checkpoints/` folder) and its sidecar
  * `<output>.json` are written atomically and together (temp files + renames, the sidecar
  * last): a killed export leaves the previous pair, the new pair or a model without a
@@ -28,11 +29,13 @@ import { Rng } from "../train/random.ts";
 import { isOptimizerKind, OPTIMIZER_KINDS } from "../train/optimizers/optimizer_kind.ts";
 import type { CheckpointMeta, Model } from "../train/trainer.ts";
 import { NORMALIZATION, type Normalization } from "../train/data/normalization.ts";
+import { type DatasetRecord, isDatasetRecord } from "../train/data/run_data.ts";
 import { ExportError } from "./export_error.ts";
 import { type ExportTotals, exportTotals, formatExportSummary } from "./export_summary.ts";
 import { batchNormsFromState, freezeWeights } from "./freeze.ts";
 import {
   buildOnnxModel,
+  type BuildOptions,
   type ExportLayerSummary,
   type FrozenNet,
   IR_VERSION,
@@ -40,6 +43,13 @@ import {
   type WeightFormat,
 } from "./onnx/graph.ts";
 import { encodeModel } from "./onnx/proto.ts";
+import {
+  type CalibrationRecord,
+  checkDeployOptions,
+  type DeployedModel,
+  type DeployOptions,
+  type QuantizationRecord,
+} from "./deploy_options.ts";
 import { RUN_FILES, runPaths } from "../train/run_folder.ts";
 import { modelOfRun, restoreRunModel } from "../train/run_model.ts";
 
@@ -53,6 +63,12 @@ export interface ExportOptions {
   samples?: number;
   /** Seed of the sampling stream (default: the run's seed). */
   seed?: number;
+  /**
+   * `int8`, `calibrate` and their settings ({@linkcode ./deploy.ts}); either one makes the
+   * default file name `model[_samples<K>][_int8][_calibrated].onnx`. Neither: the plain float
+   * export, byte for byte.
+   */
+  deploy?: DeployOptions;
 }
 
 /** The JSON sidecar `<model>.onnx.json`. */
@@ -66,6 +82,11 @@ export interface ExportSidecar {
   dataset: string | null;
   /** Per-channel constants the `image` input must be normalized with. */
   normalization: Normalization | null;
+  /**
+   * A custom dataset's record: its name, class names in label order, normalization and the
+   * checksums of its files (`test.sha256`, which eval compares); null for a built-in one.
+   */
+  dataset_record?: DatasetRecord | null;
   input: {
     name: "image";
     layout: "NCHW";
@@ -88,6 +109,10 @@ export interface ExportSidecar {
   run_summary: Record<string, unknown> | null;
   config: Record<string, unknown> | null;
   spec: ModelSpec;
+  /** `--int8`: how the activations were quantized ({@linkcode ./deploy.ts}). */
+  quantization?: QuantizationRecord;
+  /** `--calibrate`: the temperature and the validation NLL/ECE before and after. */
+  calibration?: CalibrationRecord;
   summary: { layers: ExportLayerSummary[] } & ExportTotals;
 }
 
@@ -299,6 +324,8 @@ export async function writeOnnxExport(
   out: string,
   info: Partial<Omit<ExportSidecar, "summary" | "onnx" | "spec">> & {
     weightsFormat?: WeightFormat;
+    /** Builds the model instead of `buildOnnxModel` (`--int8`, `--calibrate`). */
+    deploy?: (net: FrozenNet, build: BuildOptions) => Promise<DeployedModel>;
   } = {},
 ): Promise<ExportResult> {
   const format = info.weightsFormat ?? "packed";
@@ -309,7 +336,7 @@ export async function writeOnnxExport(
   const inputDescription = `normalized image batch, float32 NCHW [N, ${C}, ${H}, ${W}]: ` +
     `x[n,c,h,w] = (pixel/255 - mean[c]) / std[c]` +
     (norm ? ` with mean ${JSON.stringify(norm.mean)}, std ${JSON.stringify(norm.std)}` : "");
-  const { model, layers } = buildOnnxModel(net, {
+  const buildOptions: BuildOptions = {
     weights: format,
     docString: `bnn binary network ${net.spec.architecture}; input 'image': ${inputDescription}`,
     metadata: {
@@ -319,8 +346,13 @@ export async function writeOnnxExport(
       input_layout: "NCHW",
       weights: format,
       weight_sets: String(K),
+      ...(info.dataset_record ? { class_names: JSON.stringify(info.dataset_record.classes) } : {}),
     },
-  });
+  };
+  const built: DeployedModel = info.deploy
+    ? await info.deploy(net, buildOptions)
+    : buildOnnxModel(net, buildOptions);
+  const { model, layers, quantization, calibration } = built;
   const bytes = encodeModel(model);
   const sidecar: ExportSidecar = {
     format: "bnn-onnx-sidecar",
@@ -336,6 +368,7 @@ export async function writeOnnxExport(
     architecture: net.spec.architecture,
     dataset: info.dataset ?? null,
     normalization: norm,
+    dataset_record: info.dataset_record ?? null,
     input: {
       name: "image",
       layout: "NCHW",
@@ -366,6 +399,8 @@ export async function writeOnnxExport(
     run_summary: info.run_summary ?? null,
     config: info.config ?? null,
     spec: net.spec,
+    ...(quantization ? { quantization } : {}),
+    ...(calibration ? { calibration } : {}),
     summary: { layers, ...exportTotals(layers, bytes.length) },
   };
   sidecar.weights.format = format;
@@ -419,6 +454,8 @@ export async function exportModel(source: string, opts: ExportOptions = {}): Pro
       );
     }
     const seed = opts.seed ?? (typeof config.seed === "number" ? config.seed : 0);
+    const deploy = opts.deploy?.int8 || opts.deploy?.calibrate ? opts.deploy : undefined;
+    if (opts.deploy) checkDeployOptions(run.spec, opts.deploy);
     const weightSets = freezeWeights(run.model.optimizer, {
       samples,
       rng: new Rng(seed, "export-samples"),
@@ -429,12 +466,16 @@ export async function exportModel(source: string, opts: ExportOptions = {}): Pro
       batchNorms: batchNormsFromState(run.spec, run.model.net.getState()),
     };
     const dataset = typeof config.dataset === "string" ? config.dataset : null;
-    const norm = dataset && dataset in NORMALIZATION
-      ? (NORMALIZATION as Record<string, Normalization>)[dataset]
-      : null;
+    // a custom dataset: the normalization of its training split, its classes and checksums
+    const record = isDatasetRecord(run.meta.dataset_record) ? run.meta.dataset_record : null;
+    const norm = record?.normalization ??
+      (dataset && dataset in NORMALIZATION
+        ? (NORMALIZATION as Record<string, Normalization>)[dataset]
+        : null);
     const baseDir = run.runDir ?? path.dirname(run.checkpointPath);
-    const out = opts.out ??
-      path.join(baseDir, samples ? `model_samples${samples}.onnx` : RUN_FILES.model);
+    const plainName = samples ? `model_samples${samples}.onnx` : RUN_FILES.model;
+    const suffix = `${deploy?.int8 ? "_int8" : ""}${deploy?.calibrate ? "_calibrated" : ""}`;
+    const out = opts.out ?? path.join(baseDir, plainName.replace(/\.onnx$/, `${suffix}.onnx`));
     const history = run.meta.training.history ?? [];
     const last = history.length ? history[history.length - 1] : null;
     const runSummary = run.runDir ? await readJson(runPaths(run.runDir).summary) : null;
@@ -442,6 +483,7 @@ export async function exportModel(source: string, opts: ExportOptions = {}): Pro
       weightsFormat: format,
       dataset,
       normalization: norm ? { mean: [...norm.mean], std: [...norm.std] } : null,
+      dataset_record: record,
       weights: {
         format,
         source: samples ? "samples" : "mode",
@@ -457,6 +499,19 @@ export async function exportModel(source: string, opts: ExportOptions = {}): Pro
       tfjs_test_accuracy: last?.test_acc ?? null,
       run_summary: runSummary,
       config,
+      deploy: deploy && (async (net, build) => {
+        if (!norm) {
+          throw new ExportError(
+            `--int8 and --calibrate need the dataset's normalization: the run's dataset ${
+              JSON.stringify(dataset)
+            } has none built in`,
+          );
+        }
+        const batchSize = typeof config.batch_size === "number" ? config.batch_size : 100;
+        // loaded here: ONNX Runtime and the datasets are needed by --int8/--calibrate alone
+        const { buildDeployed } = await import("./deploy.ts");
+        return await buildDeployed(net, build, { config, norm, seed, batchSize }, deploy);
+      }),
     });
   } finally {
     run.model.optimizer.dispose();
