@@ -117,6 +117,8 @@ if (import.meta.main) {
     "cli/",
     "train/",
     "export/",
+    "serve/",
+    "sweep/",
     "mod.ts",
   ]);
   let counts: JunitCounts = { passed: 0, failed: 0, skipped: [], failedNames: [] };

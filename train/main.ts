@@ -39,6 +39,7 @@ import { BACKEND_NAMES, type BackendName } from "./backend/mod.ts";
 import { configHelp, configOptions, pickConfigOverrides } from "./config/mod.ts";
 import { parseArgsErrorLine } from "../cli/parse_args_error.ts";
 import { NonFiniteError } from "./trainer.ts";
+import { PREEMPTED_EXIT_CODE, PreemptedError } from "./preemption.ts";
 import { type RunRequest, train } from "./run.ts";
 
 export { UsageError };
@@ -49,6 +50,10 @@ Trains a binary network with BayesBiNN or STE and writes a run folder.
 
 Options:
   --<config key> VALUE   override a config key (see below); kebab-case also accepted
+  --dataset D            mnist, cifar10, cifar100 (downloaded if missing) or your own data, never
+                         downloaded: idx:DIR, cifar:DIR, folder:PATH with PATH/train/<class>/*.png
+                         (.jpg .jpeg .webp) and PATH/test/<class>/...; a missing test split is
+                         refused (never carved from train); --image-size N sets the side
   --data-dir DIR         where the datasets are (else $BNN_DATA_DIR, else the cache ~/.cache/bnn,
                          where missing files are downloaded)
   --out DIR              run folder (default runs/<optimizer>-<dataset>-<timestamp>)
@@ -171,7 +176,8 @@ export function parseCli(args: string[]): CliArgs {
  *
  * @param args The command line (without the program).
  * @param io Where output and errors go (default stdout / stderr).
- * @returns 0 on success, 2 on bad usage or input, 3 when training stopped on NaN/Inf, 1 else.
+ * @returns 0 on success, 2 on bad usage or input, 3 when training stopped on NaN/Inf, 75 when
+ *   preempted (SIGTERM / SIGUSR1: checkpoint written, see ./preemption.ts), 1 else.
  *
  * @example Usage
  * ```ts ignore
@@ -199,6 +205,10 @@ export async function main(
         : "no checkpoint was written before it";
       io.err(`error: training stopped: ${line}; ${kept}\n`);
       return 3;
+    }
+    if (e instanceof PreemptedError) {
+      io.err(`${line}\n`);
+      return PREEMPTED_EXIT_CODE;
     }
     return reportError("error", e, (l) => io.err(`${l}\n`));
   }

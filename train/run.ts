@@ -8,12 +8,15 @@
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { UsageError } from "../cli/errors.ts";
-import { type BackendName, initBackend } from "./backend/mod.ts";
+import { type BackendName, describeBackend, initBackend } from "./backend/mod.ts";
 import { ModelCheckpoint, ProgressLogger, RunLogger } from "./callbacks.ts";
+import { Preemption } from "./preemption.ts";
 import { CheckpointError, loadCheckpoint, writeFileAtomic } from "./checkpoint.ts";
 import { type Config, configNotes, configToJson, resolveConfig } from "./config/mod.ts";
 import type { ImageDataset } from "./data/dataset.ts";
-import { loadDataset } from "./data/load_dataset.ts";
+import { datasetLabel } from "./data/dataset_ref.ts";
+import { type DatasetRecord, isDatasetRecord } from "./data/run_data.ts";
+import { loadConfigData, resolveRunConfig } from "./config/run_config.ts";
 import { buildSpec, type BuildSpecOptions } from "./models/architectures.ts";
 import { formatSummary, summarize } from "./models/summary.ts";
 import type { ModelSpec } from "./models/spec.ts";
@@ -23,7 +26,6 @@ import { type DataSource, sizeOf, splitData } from "./data_source.ts";
 import { fitContinual } from "./continual.ts";
 import { selectBest } from "./metrics_log.ts";
 import { wandbCallback } from "./wandb.ts";
-import { takeFirst } from "./data/take_first.ts";
 import { assertRunFolderFree, lockRunFolder } from "./run_lock.ts";
 import { removeDeadTemps } from "./temp_files.ts";
 import { runPaths } from "./run_folder.ts";
@@ -132,8 +134,10 @@ export async function train(
       throw new UsageError(`--resume ${runDir} is a file, not a run folder`);
     }
   } else {
-    fresh = resolveConfig(cli.optimizer, cli.configFile, cli.overrides);
-    runDir = cli.out ?? path.join("runs", `${fresh.optimizer}-${fresh.dataset}-${timestamp()}`);
+    const dataOpts = { dataDir: cli.dataDir, log: io };
+    fresh = (await resolveRunConfig(cli.optimizer, cli.configFile, cli.overrides, dataOpts)).config;
+    const name = datasetLabel(fresh.dataset);
+    runDir = cli.out ?? path.join("runs", `${fresh.optimizer}-${name}-${timestamp()}`);
     if (await notFolder(runDir)) {
       throw new UsageError(`--out ${runDir} is a file, not a folder: choose another --out`);
     }
@@ -280,6 +284,8 @@ interface RunSetup {
   train: DataSource;
   val: DataSource | null;
   test: ImageDataset;
+  /** A custom dataset's record (names, normalization, checksums); null for a built-in one. */
+  dataset: DatasetRecord | null;
 }
 
 /** Starts the backend and loads the data; a resumed run keeps its data folder, backend, interval. */
@@ -299,14 +305,27 @@ async function setUp(
       `warning: this run started on backend ${saved.backend} and continues on ${backend}: results will not match bit for bit\n`,
     );
   }
-  const dataOpts = { dataDir, labels: config.label_mode };
-  const fullTrain = takeFirst(
-    await loadDataset(config.dataset, "train", dataOpts),
-    config.limit_train,
+  const data = await loadConfigData(config, { dataDir, log: io }, "the run's config");
+  checkSameFiles(saved?.dataset_record, data.record);
+  const { train, val } = splitData(data.train, config.validation_split, config.seed);
+  return {
+    backend,
+    dataDir,
+    checkpointEvery,
+    train,
+    val: val ?? null,
+    test: data.test,
+    dataset: data.record,
+  };
+}
+
+/** Refuses to resume a run on a custom dataset whose training files changed since it started. */
+function checkSameFiles(saved: unknown, now: DatasetRecord | null): void {
+  if (now === null || !isDatasetRecord(saved) || saved.train.sha256 === now.train.sha256) return;
+  const [was, is] = [saved.train.sha256.slice(0, 12), now.train.sha256.slice(0, 12)];
+  throw new UsageError(
+    `the training files of ${now.dataset} changed since this run started (checksum ${was}…, now ${is}…): resuming would train on other data; start a new run`,
   );
-  const test = takeFirst(await loadDataset(config.dataset, "test", dataOpts), config.limit_test);
-  const { train, val } = splitData(fullTrain, config.validation_split, config.seed);
-  return { backend, dataDir, checkpointEvery, train, val: val ?? null, test };
 }
 
 /** The network, optimizer and model of `config`, restored from `resumeFrom` when given. */
@@ -315,12 +334,16 @@ function buildModel(
   trainSize: number,
   resumeFrom: RunCheckpoint | null,
   ckptPath: string,
+  dataset: DatasetRecord | null,
 ): { spec: ModelSpec; model: Model } {
-  const spec = buildSpec(config as unknown as BuildSpecOptions);
+  // a custom set: its image shape and the normalization of its training split
+  const custom = dataset === null ? {} : { image_shape: dataset.image_shape };
+  const spec = buildSpec({ ...config, ...custom } as unknown as BuildSpecOptions);
   const model = modelOfRun({ ...config, train_set_size: trainSize }, spec, trainSize, {
     evaluateSteps: config.optimizer === "bayesbinn" ? config.evaluate_steps : 0,
     evaluateMean: config.optimizer === "bayesbinn" ? config.evaluate_mean : "probs",
     evalBatchSize: config.test_batch_size,
+    ...(dataset === null ? {} : { normalization: dataset.normalization }),
   });
   if (resumeFrom !== null) restoreRunModel(model, resumeFrom, ckptPath);
   return { spec, model };
@@ -338,10 +361,11 @@ function announce(
 ): void {
   const { train, val, test } = setup;
   io.out(
-    `${config.optimizer} on ${config.dataset}: ${sizeOf(train)} train, ${
+    `${config.optimizer} on ${datasetLabel(config.dataset)}: ${sizeOf(train)} train, ${
       val ? sizeOf(val) : 0
-    } validation, ${test.count} test examples; backend ${setup.backend}; seed ${config.seed}\n`,
+    } validation, ${test.count} test examples; backend ${describeBackend()}; seed ${config.seed}\n`,
   );
+  if (setup.dataset !== null) io.out(describeDataset(setup.dataset) + "\n");
   io.out(formatSummary(summarize(spec)) + "\n");
   if (resumed) {
     const t = model.state!;
@@ -388,6 +412,7 @@ async function runCallbacks(
       data_dir: dataDir === undefined ? null : path.resolve(dataDir),
       backend,
       checkpoint_every: checkpointEvery,
+      ...(setup.dataset === null ? {} : { dataset_record: setup.dataset }),
     }, { atStart: !resumed }),
     ...(resumed
       ? []
@@ -395,7 +420,8 @@ async function runCallbacks(
     new RunLogger(runDir, {
       config_name: configName,
       optimizer: config.optimizer,
-      dataset: config.dataset,
+      dataset: datasetLabel(config.dataset),
+      ...(setup.dataset === null ? {} : { dataset_record: setup.dataset }),
       seed: config.seed,
       backend,
       epochs: config.epochs,
@@ -406,6 +432,9 @@ async function runCallbacks(
     }),
   ];
   if (cli.wandb) callbacks.push(await wandbCallback(config));
+  // last: on SIGTERM / SIGUSR1 it stops the run once the step's files are written
+  const checkpoint = callbacks.find((c): c is ModelCheckpoint => c instanceof ModelCheckpoint)!;
+  callbacks.push(new Preemption(checkpoint, config.epochs).listen());
   return callbacks;
 }
 
@@ -470,7 +499,13 @@ async function trainIn(
   for (const note of configNotes(config)) io.err(`note: ${note}\n`);
   const setup = await setUp(config, cli, resumeFrom?.meta, io);
   const ckptPath = runPaths(runDir).lastCheckpoint;
-  const { spec, model } = buildModel(config, sizeOf(setup.train), resumeFrom, ckptPath);
+  const { spec, model } = buildModel(
+    config,
+    sizeOf(setup.train),
+    resumeFrom,
+    ckptPath,
+    setup.dataset,
+  );
   onCheckpointDir(ckptPath);
   announce(runDir, config, setup, spec, model, resumeFrom !== null, io);
   const configName = resumeFrom !== null
@@ -488,11 +523,27 @@ async function trainIn(
     cli,
     io,
   );
-  await fitAndReport(runDir, config, setup, model, callbacks, io);
+  try {
+    await fitAndReport(runDir, config, setup, model, callbacks, io);
+  } finally {
+    for (const c of callbacks) if (c instanceof Preemption) c.dispose();
+  }
   model.optimizer.dispose();
   model.net.dispose();
   tf.disposeVariables();
   return 0;
+}
+
+/** A custom dataset in one line: its files, shape, classes and normalization. */
+function describeDataset(d: DatasetRecord): string {
+  const f = (xs: readonly number[]) => xs.map((x) => x.toFixed(4)).join(", ");
+  const classes = d.classes.length <= 12
+    ? d.classes.join(", ")
+    : `${d.classes.slice(0, 12).join(", ")}, …`;
+  const shape = d.image_shape.join("×");
+  const { mean, std } = d.normalization;
+  return `data ${d.dataset}: ${shape} images, ${d.classes.length} classes (${classes}); ` +
+    `normalization from its training split: mean [${f(mean)}], std [${f(std)}]`;
 }
 
 /** Prints the per-task test accuracies after each continual-learning epoch. */
