@@ -18,7 +18,7 @@
  * @module
  */
 import { ort } from "./ort.ts";
-import type { ScaleMethod } from "./deploy_options.ts";
+import type { ScaleMethod, TensorScale } from "./deploy_options.ts";
 import { ortSessionOptions } from "./session_options.ts";
 import type { Normalization } from "../train/data/normalization.ts";
 import { layerOutputShapes } from "../train/models/shapes.ts";
@@ -38,14 +38,6 @@ export interface TensorStats {
   zeros: number;
   /** Counts of the non-zero values in BINS equal bins of (0, max]. */
   histogram: Float64Array;
-}
-
-/** The chosen clip of one tensor, for the sidecar. */
-export interface TensorScale {
-  tensor: string;
-  max: number;
-  clip: number;
-  scale: number;
 }
 
 /**

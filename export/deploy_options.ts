@@ -5,7 +5,6 @@
  * Runtime nor the datasets (it runs with `--allow-read --allow-write` alone).
  * @module
  */
-import type { TensorScale } from "./activation_scales.ts";
 import { ExportError } from "./export_error.ts";
 import type { BuiltModel, FrozenNet } from "./onnx/graph.ts";
 import { planInt8 } from "./onnx/int8_plan.ts";
@@ -15,6 +14,14 @@ import type { TemperatureFit } from "./temperature_scaling.ts";
 export type ScaleMethod = "minmax" | "percentile" | "mse";
 /** The {@linkcode ScaleMethod}s. */
 export const SCALE_METHODS: readonly ScaleMethod[] = ["minmax", "percentile", "mse"];
+
+/** The chosen clip of one tensor, for the sidecar. */
+export interface TensorScale {
+  tensor: string;
+  max: number;
+  clip: number;
+  scale: number;
+}
 
 /** What to do beyond the plain float export. */
 export interface DeployOptions {

@@ -3,7 +3,7 @@
  * activation scales chosen and the temperature with the validation NLL/ECE it changed.
  * @module
  */
-import type { ExportSidecar } from "./export.ts";
+import type { ExportSidecar } from "./sidecar.ts";
 
 /**
  * The printed lines of a sidecar's `quantization` and `calibration` records (none without them).

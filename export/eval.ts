@@ -35,7 +35,7 @@ import { softmaxRows } from "../train/softmax_rows.ts";
 import { splitData } from "../train/data_source.ts";
 import { oneLine } from "../cli/errors.ts";
 import { ExportError } from "./export_error.ts";
-import type { ExportSidecar } from "./export.ts";
+import type { ExportSidecar } from "./sidecar.ts";
 import { type ClassificationMetrics, classificationMetrics } from "./metrics.ts";
 import { reliabilitySvg } from "./reliability.ts";
 import { takeFirst } from "../train/data/take_first.ts";

@@ -10,7 +10,7 @@
  */
 
 import { ExportError } from "./export_error.ts";
-import type { ExportSidecar } from "./export.ts";
+import type { ExportSidecar } from "./sidecar.ts";
 import type { ImageDataset } from "../train/data/dataset.ts";
 import type { Normalization } from "../train/data/normalization.ts";
 import { isDatasetRecord, loadRunData } from "../train/data/run_data.ts";

@@ -29,27 +29,21 @@ import { Rng } from "../train/random.ts";
 import { isOptimizerKind, OPTIMIZER_KINDS } from "../train/optimizers/optimizer_kind.ts";
 import type { CheckpointMeta, Model } from "../train/trainer.ts";
 import { NORMALIZATION, type Normalization } from "../train/data/normalization.ts";
-import { type DatasetRecord, isDatasetRecord } from "../train/data/run_data.ts";
+import { isDatasetRecord } from "../train/data/run_data.ts";
 import { ExportError } from "./export_error.ts";
-import { type ExportTotals, exportTotals, formatExportSummary } from "./export_summary.ts";
+import { exportTotals, formatExportSummary } from "./export_summary.ts";
 import { batchNormsFromState, freezeWeights } from "./freeze.ts";
 import {
   buildOnnxModel,
   type BuildOptions,
-  type ExportLayerSummary,
   type FrozenNet,
   IR_VERSION,
   OPSET_VERSION,
   type WeightFormat,
 } from "./onnx/graph.ts";
 import { encodeModel } from "./onnx/proto.ts";
-import {
-  type CalibrationRecord,
-  checkDeployOptions,
-  type DeployedModel,
-  type DeployOptions,
-  type QuantizationRecord,
-} from "./deploy_options.ts";
+import type { ExportSidecar } from "./sidecar.ts";
+import { checkDeployOptions, type DeployedModel, type DeployOptions } from "./deploy_options.ts";
 import { RUN_FILES, runPaths } from "../train/run_folder.ts";
 import { modelOfRun, restoreRunModel } from "../train/run_model.ts";
 
@@ -69,51 +63,6 @@ export interface ExportOptions {
    * export, byte for byte.
    */
   deploy?: DeployOptions;
-}
-
-/** The JSON sidecar `<model>.onnx.json`. */
-export interface ExportSidecar {
-  format: "bnn-onnx-sidecar";
-  version: 1;
-  created: string;
-  producer: { name: "bnn"; version: string };
-  onnx: { opset: number; ir_version: number; file: string; bytes: number };
-  architecture: string;
-  dataset: string | null;
-  /** Per-channel constants the `image` input must be normalized with. */
-  normalization: Normalization | null;
-  /**
-   * A custom dataset's record: its name, class names in label order, normalization and the
-   * checksums of its files (`test.sha256`, which eval compares); null for a built-in one.
-   */
-  dataset_record?: DatasetRecord | null;
-  input: {
-    name: "image";
-    layout: "NCHW";
-    dtype: "float32";
-    shape: (number | string)[];
-    description: string;
-  };
-  outputs: { name: string; shape: (number | string)[]; description: string }[];
-  weights: {
-    format: WeightFormat;
-    source: "mode" | "samples";
-    samples: number;
-    seed: number | null;
-  };
-  run_dir: string | null;
-  checkpoint: { path: string; epochs_done: number | null; best_epoch: number | null } | null;
-  /** tfjs test accuracy of the checkpointed weights (last epoch in the checkpoint's history). */
-  tfjs_test_accuracy: number | null;
-  /** The run's `summary.json` selection, when present. */
-  run_summary: Record<string, unknown> | null;
-  config: Record<string, unknown> | null;
-  spec: ModelSpec;
-  /** `--int8`: how the activations were quantized ({@linkcode ./deploy.ts}). */
-  quantization?: QuantizationRecord;
-  /** `--calibrate`: the temperature and the validation NLL/ECE before and after. */
-  calibration?: CalibrationRecord;
-  summary: { layers: ExportLayerSummary[] } & ExportTotals;
 }
 
 /** What {@linkcode exportModel} wrote. */

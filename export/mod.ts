@@ -12,6 +12,7 @@
  * @module
  */
 export * from "./export.ts";
+export * from "./sidecar.ts";
 export * from "./export_error.ts";
 export * from "./export_summary.ts";
 export * from "./eval.ts";

@@ -18,7 +18,7 @@
  */
 import path from "node:path";
 import { readSidecar } from "../export/eval.ts";
-import type { ExportSidecar } from "../export/export.ts";
+import type { ExportSidecar } from "../export/sidecar.ts";
 import { RUN_FILES } from "../train/run_folder.ts";
 import { classNames } from "./class_names.ts";
 import { type OnnxFacts, readOnnxFacts } from "./onnx_reader.ts";
