@@ -267,7 +267,14 @@ Deno.test("train SIGKILLed at 20 seeded moments leaves only whole files and resu
         resume ? ["ste", "--resume", out] : [...TRAIN_ARGS, "--out", out],
       );
       assert.equal(r.code, 0, `kill ${i} (${phase}): ${r.stderr}`);
-      if (resume) assert.match(r.stdout, /resuming .* at epoch \d, step \d+/);
+      // killed mid-run it resumes at a step; killed after the last epoch's checkpoint (while the
+      // run folder was being completed) it completes the folder
+      if (resume) {
+        assert.match(
+          r.stdout,
+          /resuming .* (at epoch \d, step \d+|after its last epoch \(epoch \d\): completing the run folder)/,
+        );
+      }
       await assertSameRun(out, ref);
       outcomes.push(
         `kill ${i}: aimed at ${aim} (+${delay.toFixed(0)} ms${k.moved}), hit ${phase}; left ${
