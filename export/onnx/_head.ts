@@ -36,6 +36,27 @@ export function emitHead(g: GraphBuilder, branchLogits: string[]): void {
 }
 
 /**
+ * The declared input `image`: a normalized NCHW float32 batch `[N, C, H, W]` (the float and the
+ * int8 graphs both take it).
+ *
+ * @example Usage
+ * ```ts
+ * import { imageInput } from "./_head.ts";
+ * const image = imageInput(1, 28, 28);
+ * if (image.name !== "image" || image.shape.join() !== "N,1,28,28") throw new Error();
+ * ```
+ */
+export function imageInput(C: number, H: number, W: number): ValueInfo {
+  return {
+    name: "image",
+    elemType: DataType.FLOAT,
+    shape: ["N", C, H, W],
+    docString:
+      `Normalized images, NCHW float32 [N, ${C}, ${H}, ${W}]: (pixel/255 - mean_c) / std_c per channel`,
+  };
+}
+
+/**
  * The declared outputs `logits` and `probabilities`, `[N, classes]` float32, with K weight sets.
  *
  * @example Usage

@@ -23,13 +23,13 @@
 import type { ModelSpec } from "../../train/models/spec.ts";
 import { type ExampleShape, layerInputShapes } from "../../train/models/shapes.ts";
 import { GraphBuilder } from "./_graph_builder.ts";
-import { emitHead, headOutputs } from "./_head.ts";
+import { emitHead, headOutputs, imageInput } from "./_head.ts";
 import { batchNormParams, emitLayer } from "./_layers.ts";
 import { emitWeightSet, type PendingWeight } from "./_weight_set.ts";
 import { type FrozenNet, validateFrozenNet, type WeightFormat } from "./frozen_net.ts";
 import { exportLayerSummaries, type ExportLayerSummary } from "./layer_summary.ts";
 import { flattenedImage, onnxKernel } from "./layout.ts";
-import { DataType, type ModelDef } from "./proto.ts";
+import type { ModelDef } from "./proto.ts";
 
 export {
   type FrozenBatchNorm,
@@ -97,13 +97,7 @@ function modelDef(g: GraphBuilder, spec: ModelSpec, K: number, opts: BuildOption
     graphName: `${spec.architecture}${K > 1 ? `_samples${K}` : ""}`,
     nodes: [...g.prelude, ...g.nodes],
     initializers: g.inits,
-    inputs: [{
-      name: "image",
-      elemType: DataType.FLOAT,
-      shape: ["N", C, H, W],
-      docString:
-        `Normalized images, NCHW float32 [N, ${C}, ${H}, ${W}]: (pixel/255 - mean_c) / std_c per channel`,
-    }],
+    inputs: [imageInput(C, H, W)],
     outputs: headOutputs(K, spec.numClasses),
     metadata: opts.metadata,
   };

@@ -17,7 +17,7 @@
 import type { LayerSpec, ModelSpec } from "../../train/models/spec.ts";
 import { type ExampleShape, layerInputShapes } from "../../train/models/shapes.ts";
 import { GraphBuilder } from "./_graph_builder.ts";
-import { emitHead, headOutputs } from "./_head.ts";
+import { emitHead, headOutputs, imageInput } from "./_head.ts";
 import { emitLayer } from "./_layers.ts";
 import {
   emitDequantize,
@@ -275,13 +275,7 @@ function modelDef(g: GraphBuilder, spec: ModelSpec, K: number, opts: BuildOption
     graphName: `${spec.architecture}${K > 1 ? `_samples${K}` : ""}_int8`,
     nodes: [...g.prelude, ...g.nodes],
     initializers: g.inits,
-    inputs: [{
-      name: "image",
-      elemType: DataType.FLOAT,
-      shape: ["N", C, H, W],
-      docString:
-        `Normalized images, NCHW float32 [N, ${C}, ${H}, ${W}]: (pixel/255 - mean_c) / std_c per channel`,
-    }],
+    inputs: [imageInput(C, H, W)],
     outputs: headOutputs(K, spec.numClasses),
     metadata: opts.metadata,
   };
