@@ -6,6 +6,7 @@ import { activeBackend } from "../../../train/backend/mod.ts";
 import { convPathStats, trailingPad } from "../../../train/backend/kernels/_dnnl_plans.ts";
 import { collect, data, onReferenceCpu, relError } from "./_reference.ts";
 import { onBackend } from "../../_fixtures/on_backend.ts";
+import { runJsonChild } from "../../_fixtures/json_child.ts";
 
 await ensureDnnlBuilt(DEFAULT_DNNL_LIB, () => {});
 const dnnl = loadDnnl();
@@ -96,17 +97,8 @@ Deno.test("trailingPad() gives the padding that yields tfjs's output size", () =
 });
 
 const child = new URL("./_dnnl_child.ts", import.meta.url).pathname;
-async function runChild(env: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-ffi", "--allow-env", child],
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr).trim();
-  assert.ok(out.success, stderr);
-  const result = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
-  return { result, lines: stderr === "" ? [] : stderr.split("\n") };
+function runChild(env: Record<string, string>) {
+  return runJsonChild(child, env);
 }
 
 Deno.test({

@@ -1,18 +1,10 @@
 import assert from "node:assert/strict";
+import { runJsonChild } from "../../_fixtures/json_child.ts";
 
 const script = new URL("./_fallback_main.ts", import.meta.url).pathname;
 
-async function runChild(env: Record<string, string>) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-ffi", "--allow-env", script],
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(out.stderr).trim();
-  assert.ok(out.success, stderr);
-  const result = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").pop()!);
-  return { result, lines: stderr === "" ? [] : stderr.split("\n") };
+function runChild(env: Record<string, string>) {
+  return runJsonChild(script, env);
 }
 
 Deno.test("initBackend() without OpenBLAS warns once and trains on wasm", async () => {
