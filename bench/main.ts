@@ -101,7 +101,13 @@ interface Result {
   eval_img_s: number;
   peak_mib: number;
   /** tfjs rows: convolutions run on oneDNN and on the OpenBLAS fallback. */
-  conv_calls?: { onednn: number; openblas: number; implementations: string[] };
+  conv_calls?: {
+    onednn: number;
+    openblas: number;
+    chunked: number;
+    implementations: string[];
+    bufferMiB: number;
+  };
   /** webgpu rows: tfjs's profile of one BayesBiNN step, [kernel, ms] slowest first. */
   slowest_kernels_ms?: [string, number][];
 }
@@ -266,11 +272,13 @@ for (const model of models) {
     );
   }
   for (const r of results.filter((r) => r.conv_calls?.onednn)) {
-    const { onednn, openblas, implementations } = r.conv_calls!;
+    const { onednn, openblas, chunked, implementations, bufferMiB } = r.conv_calls!;
     console.log(
       `${r.backend}: convolutions run: ${onednn} on oneDNN (${
         implementations.join(", ")
-      }), ${openblas} on OpenBLAS`,
+      }; ${chunked} in chunks of images; buffer ${
+        bufferMiB.toFixed(0)
+      } MiB), ${openblas} on OpenBLAS`,
     );
   }
   for (const r of results.filter((r) => r.slowest_kernels_ms)) {

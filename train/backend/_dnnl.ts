@@ -15,7 +15,7 @@ export const DEFAULT_DNNL_LIB: string =
   new URL("../../.cache/native/libbnn_dnnl.so", import.meta.url).pathname;
 
 /** Must equal BNN_DNNL_VERSION in native/bnn_dnnl.c. */
-export const DNNL_SHIM_VERSION = 4;
+export const DNNL_SHIM_VERSION = 5;
 
 const DNNL_SYMBOLS = {
   bnn_dnnl_version: { parameters: [], result: "i32" },
@@ -25,7 +25,6 @@ const DNNL_SYMBOLS = {
     parameters: [
       "i32", // kind
       "i32", // algo
-      "f64", // max_bytes
       ...["i32", "i32", "i32", "i32"], // N, H, W, C
       ...["i32", "i32", "i32", "i32", "i32"], // KH, KW, CO, OH, OW
       ...["i32", "i32", "i32", "i32"], // sh, sw, dh, dw
@@ -33,8 +32,13 @@ const DNNL_SYMBOLS = {
     ],
     result: "pointer",
   },
-  bnn_dnnl_conv_run: { parameters: ["pointer", "buffer", "buffer", "buffer"], result: "i32" },
+  bnn_dnnl_conv_run: {
+    parameters: ["pointer", "buffer", "buffer", "buffer", "i32"], // plan, a, b, out, accumulate
+    result: "i32",
+  },
   bnn_dnnl_conv_impl: { parameters: ["pointer"], result: "pointer" },
+  bnn_dnnl_conv_bytes: { parameters: ["pointer"], result: "f64" },
+  bnn_dnnl_conv_accumulates: { parameters: ["pointer"], result: "i32" },
   bnn_dnnl_conv_destroy: { parameters: ["pointer"], result: "void" },
 } as const;
 

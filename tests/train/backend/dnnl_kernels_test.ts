@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { DEFAULT_DNNL_LIB, loadDnnl } from "../../../train/backend/_dnnl.ts";
+import { DEFAULT_DNNL_LIB, dnnlDescription, loadDnnl } from "../../../train/backend/_dnnl.ts";
 import { ensureDnnlBuilt } from "../../../train/backend/build_native.ts";
 import { activeBackend } from "../../../train/backend/mod.ts";
 import { convPathStats, trailingPad } from "../../../train/backend/kernels/_dnnl_plans.ts";
@@ -13,6 +13,8 @@ const dnnl = loadDnnl();
 const NEEDS = "needs libdnnl2 + libdnnl-dev";
 const ignore = dnnl.lib === null;
 if (ignore) console.warn(`oneDNN tests skipped: ${dnnl.reason} (${NEEDS})`);
+/** oneDNN 2.6 has Winograd kernels for AVX-512 CPUs only. */
+const winograd = dnnl.lib !== null && /avx512/.test(dnnlDescription(dnnl.lib));
 await tf.setBackend("cpu");
 const TOL = 1e-4;
 
@@ -126,4 +128,20 @@ Deno.test("initBackend() without the oneDNN shim says so in one line and uses Op
   const off = await runChild({ BNN_DNNL_LIB: "off" });
   assert.deepEqual(off.lines, []);
   assert.equal(off.result.convolutions, "OpenBLAS im2col + sgemm");
+});
+
+Deno.test({
+  name: "oneDNN under a small memory bound runs Winograd in chunks of images and sums filter " +
+    "gradients over them: within 1e-4 of cpu, same bits twice (needs oneDNN on an AVX-512 CPU)",
+  ignore: !winograd,
+  fn: async () => {
+    const a = await runChild({ BNN_TEST_CHUNKS: "1" }),
+      b = await runChild({ BNN_TEST_CHUNKS: "2" });
+    assert.deepEqual(a.lines, []);
+    assert.deepEqual([a.result.onednn, a.result.openblas, a.result.chunked], [3, 0, 3]);
+    assert.deepEqual(a.result.implementations, ["jit_wino_4x3:avx512_core"]);
+    assert.ok(a.result.bufferMiB <= a.result.bound, `${a.result.bufferMiB} > ${a.result.bound}`);
+    assert.ok(a.result.error <= TOL, `relative error ${a.result.error}`);
+    assert.equal(a.result.hash, b.result.hash);
+  },
 });
