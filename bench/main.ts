@@ -29,7 +29,8 @@
  * `--int8` export vs the float export vs PyTorch at batch 1 and a large batch (`--no-int8`
  * skips it; `--ort-ablation` adds the ONNX Runtime session-option ablation).
  * `--backends webgpu` times bnn on the GPU (train/backend/webgpu.ts; each row names the adapter
- * and adds tfjs's slowest kernels); `--torch-device cuda` runs PyTorch on the GPU as well.
+ * and adds tfjs's slowest kernels; CPU rows add them too, with the time outside tfjs kernels);
+ * `--torch-device cuda` runs PyTorch on the GPU as well.
  * PyTorch: Debian `python3-torch` run as /usr/bin/python3 with 2 threads and
  * libtcmalloc_minimal.so.4 preloaded when installed (`apt-get install python3-torch
  * libtcmalloc-minimal4`); skipped with a note when torch is missing.
@@ -108,8 +109,11 @@ interface Result {
     implementations: string[];
     bufferMiB: number;
   };
-  /** webgpu rows: tfjs's profile of one BayesBiNN step, [kernel, ms] slowest first. */
+  /** tfjs rows: tfjs's profile of one BayesBiNN step, [kernel, ms] slowest first. */
   slowest_kernels_ms?: [string, number][];
+  /** CPU rows: all tfjs kernels' ms in that step, and the step's wall ms. */
+  profiled_kernel_ms?: number;
+  profiled_step_ms?: number;
 }
 
 const root = new URL("..", import.meta.url).pathname;
@@ -283,7 +287,14 @@ for (const model of models) {
   }
   for (const r of results.filter((r) => r.slowest_kernels_ms)) {
     const top = r.slowest_kernels_ms!.map(([name, ms]) => `${name} ${ms}`).join(", ");
-    console.log(`${r.backend}: slowest kernels of one BayesBiNN step (tfjs profiler, ms): ${top}`);
+    const { profiled_kernel_ms: kernels, profiled_step_ms: step } = r;
+    const total = kernels !== undefined && step !== undefined
+      ? `; all kernels ${kernels} ms of a ${step} ms step, ${(step - kernels).toFixed(1)} ms ` +
+        "outside them (fused optimizer kernels, JS)"
+      : "";
+    console.log(
+      `${r.backend}: slowest kernels of one BayesBiNN step (tfjs profiler, ms): ${top}${total}`,
+    );
   }
   const ort = results.find((r) => r.framework === "onnxruntime");
   if (ort && torch) {
