@@ -230,7 +230,8 @@ function terminalColumns(): number {
 }
 
 /**
- * Console progress: on a terminal a bar per epoch redrawn in place, when piped one line per epoch.
+ * Console progress: on a terminal a bar per epoch redrawn in place; when piped one line per epoch,
+ * plus a progress line every `pipedIntervalMs` (default a minute) within a longer epoch.
  *
  * @example Usage
  * ```ts
@@ -251,6 +252,7 @@ export class ProgressLogger implements Callback {
    * @param epochs The total epochs, for display.
    * @param minIntervalMs Minimum time between bar redraws.
    * @param columns The terminal's width, asked at each redraw (default: stdout's, else unlimited).
+   * @param pipedIntervalMs When piped, the time between progress lines within an epoch.
    */
   constructor(
     readonly tty: boolean,
@@ -258,14 +260,26 @@ export class ProgressLogger implements Callback {
     epochs: number,
     readonly minIntervalMs = 100,
     readonly columns: () => number = terminalColumns,
+    readonly pipedIntervalMs = 60_000,
   ) {
     this.#epochs = epochs;
   }
 
-  /** Redraws the bar (TTY only, at most every `minIntervalMs`). */
+  /** Starts the clock of the piped progress lines. */
+  onEpochBegin(): void {
+    this.#last = performance.now();
+  }
+
+  /**
+   * Redraws the bar (TTY, at most every `minIntervalMs`) or prints a progress line (piped, at
+   * most every `pipedIntervalMs`, not for the epoch's last step, whose epoch line follows).
+   */
   onBatchEnd(l: BatchLogs): void {
     const now = performance.now();
-    if (!this.tty || (now - this.#last < this.minIntervalMs && l.step < l.steps)) return;
+    const quiet = this.tty
+      ? now - this.#last < this.minIntervalMs && l.step < l.steps
+      : now - this.#last < this.pipedIntervalMs || l.step >= l.steps;
+    if (quiet) return;
     this.#last = now;
     this.write(renderProgress(
       {
@@ -278,9 +292,9 @@ export class ProgressLogger implements Callback {
         examplesPerS: l.examplesPerS,
         etaS: l.examplesPerS > 0 ? ((l.steps - l.step) * l.size) / l.examplesPerS : Infinity,
       },
-      true,
+      this.tty,
       24,
-      this.columns(),
+      this.tty ? this.columns() : Infinity,
     ));
   }
 

@@ -1,7 +1,8 @@
 /**
  * Console progress for training: on a terminal a bar per epoch redrawn in place
- * (`\r` + erase line), when piped one plain line per finished epoch. The renderer is a pure
- * function of the state and a TTY flag, so both modes are tested without a terminal.
+ * (`\r` + erase line), when piped plain lines (one per finished epoch, and a progress line now and
+ * then within a long one, for logs such as Slurm's). The renderer is a pure function of the state
+ * and a TTY flag, so both modes are tested without a terminal.
  * @module
  */
 
@@ -49,8 +50,8 @@ function pct(v: number | null): string {
 
 /**
  * Renders the in-epoch progress. On a TTY: carriage return, erase line, then
- * `epoch 2/5 [#####.....] 120/600 loss 0.4123 acc 91.20% 512 ex/s ETA 0:57`. When piped:
- * an empty string (only {@linkcode renderEpochEnd} prints).
+ * `epoch 2/5 [#####.....] 120/600 loss 0.4123 acc 91.20% 512 ex/s ETA 0:57`. When piped: the
+ * same without the bar, as a plain line with a newline (the caller decides how often).
  *
  * The line is kept within `columns - 1` characters (a line that wraps could not be redrawn in
  * place): the bar shrinks first (under 5 cells it is left out), then the end of the line is cut.
@@ -66,7 +67,9 @@ function pct(v: number | null): string {
  * import { renderProgress } from "./progress.ts";
  * const s = { epoch: 0, epochs: 2, step: 5, steps: 10, loss: 1, acc: 0.5, examplesPerS: 100, etaS: 5 };
  * if (!renderProgress(s, true).includes("5/10")) throw new Error("no step count");
- * if (renderProgress(s, false) !== "") throw new Error("piped mode prints per epoch only");
+ * if (renderProgress(s, false) !== "epoch 1/2 5/10 loss 1.0000 acc 50.00% 100 ex/s ETA 0:05\n") {
+ *   throw new Error("piped mode prints a plain line");
+ * }
  * ```
  */
 export function renderProgress(
@@ -75,10 +78,10 @@ export function renderProgress(
   width = 24,
   columns = Infinity,
 ): string {
-  if (!tty) return "";
   const head = `epoch ${s.epoch + 1}/${s.epochs} `;
   const tail = `${s.step}/${s.steps} loss ${s.loss.toFixed(4)} acc ${pct(s.acc)} ` +
     `${Math.round(s.examplesPerS)} ex/s ETA ${clock(s.etaS)}`;
+  if (!tty) return `${head}${tail}\n`;
   const room = columns - 1 - head.length - tail.length - 3; // 3: "[", "] "
   const w = room >= 5 ? Math.min(width, room) : 0; // a bar of a few cells says nothing
   const frac = s.steps > 0 ? Math.min(1, s.step / s.steps) : 0;

@@ -159,6 +159,27 @@ Deno.test("ProgressLogger redraws a bar on a TTY and prints one line per epoch w
   }
 });
 
+Deno.test("ProgressLogger, piped, prints a progress line every pipedIntervalMs within an epoch", async () => {
+  const out: string[] = [];
+  const m = model();
+  await m.fit(train, {
+    ...fit,
+    epochs: 2,
+    callbacks: [new ProgressLogger(false, (s) => void out.push(s), 2, 100, () => 40, 0)],
+  });
+  // 6 steps per epoch: a line after each of the first 5, then the epoch's own line
+  assert.equal(out.length, 12, out.join(""));
+  for (const [i, line] of out.entries()) {
+    const epoch = Math.floor(i / 6) + 1, step = (i % 6) + 1;
+    assert.ok(!line.includes("\r") && !line.includes("\x1b") && line.endsWith("\n"));
+    if (step < 6) {
+      assert.match(line, new RegExp(`^epoch ${epoch}/2 ${step}/6 loss \\d\\.\\d{4} acc .* ETA `));
+    } else assert.match(line, new RegExp(`^epoch ${epoch}/2 lr `));
+  }
+  m.optimizer.dispose();
+  m.net.dispose();
+});
+
 Deno.test("ProgressLogger keeps the bar within the terminal's width", async () => {
   const out: string[] = [];
   const m = model();

@@ -54,8 +54,11 @@ Deno.test("renderProgress() shrinks the bar, then cuts the line, to fit the term
   );
 });
 
-Deno.test("renderProgress() prints nothing per batch when piped", () => {
-  assert.equal(renderProgress(state, false), "");
+Deno.test("renderProgress() when piped is one plain line without the bar", () => {
+  assert.equal(
+    renderProgress(state, false),
+    "epoch 2/5 150/600 loss 0.4123 acc 91.20% 512 ex/s ETA 1:28\n",
+  );
 });
 
 Deno.test("renderEpochEnd() prints one plain line per epoch, clearing the bar on a TTY", () => {
