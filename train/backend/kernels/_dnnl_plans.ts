@@ -40,7 +40,7 @@ export type ConvKind =
  * The most scratchpad + reordered-argument bytes a Winograd plan may take (else: smaller chunks
  * of images, or the direct kernels), unless `BNN_DNNL_MAX_MIB` says otherwise (read once).
  * Measured on the VGG step (batch 50, `deno task bench`, quiet machine): 64 MiB ran as fast as 96
- * or 128 MiB within the noise (1.47–1.57× PyTorch) at the lowest peak memory (1.10–1.13×); 32 MiB
+ * or 128 MiB within the noise (1.45–1.57× PyTorch) at the lowest peak memory (1.10–1.16×); 32 MiB
  * was slower (1.25–1.29×) for 1 % less memory.
  */
 export const MAX_PLAN_BYTES = 64 * 2 ** 20;
@@ -113,7 +113,10 @@ function create(dnnl: DnnlLib, kind: ConvKind, algorithm: number, g: ConvGeometr
   );
 }
 
-/** `pieces` chunks of `size` images (the last one: what is left) over plans `full` and `last`. */
+/**
+ * Chunks of `size` of the `n` images (the last one: what is left), run by `full`, the last one
+ * by `last`.
+ */
 function chunksOf(
   dnnl: DnnlLib,
   full: Deno.PointerObject,
