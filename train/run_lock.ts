@@ -13,6 +13,11 @@
  * (a holder that did not use the kernel lock), nor one of another machine (`flock` does not reach
  * across a network file system, and that process cannot be asked); a left-over content of a dead
  * process, empty or half-written, is simply replaced.
+ *
+ * A new lock appears whole: the holder is written to a temp file (./temp_files.ts), which is
+ * locked and then hard-linked as `run.lock`, so a process killed while taking a free folder leaves
+ * no `run.lock` without its holder (at most a temp file, removed with the other dead ones). Only
+ * taking over a dead process's lock rewrites the file in place.
  * @module
  */
 import path from "node:path";
@@ -20,6 +25,7 @@ import { UserError } from "../cli/errors.ts";
 import { processAlive, processStartTime } from "./process_alive.ts";
 import { writeError } from "./write_error.ts";
 import { RUN_FILES } from "./run_folder.ts";
+import { tempPathFor } from "./temp_files.ts";
 
 /** The lock's file name inside the run folder. */
 export const LOCK_NAME: string = RUN_FILES.lock;
@@ -130,11 +136,12 @@ function heldMessage(dir: string, lockPath: string, h: LockHolder, here: string)
   } pid ${h.pid} on ${h.hostname} since ${h.since} (lock ${lockPath})${elsewhere}`;
 }
 
-/** Opens (creating) the lock file; a full or read-only disk is one line. */
-async function openLockFile(lockPath: string): Promise<Deno.FsFile> {
+/** Opens an existing lock file, or null when there is none (any more); a disk error is one line. */
+async function openLockFile(lockPath: string): Promise<Deno.FsFile | null> {
   try {
-    return await Deno.open(lockPath, { read: true, write: true, create: true });
+    return await Deno.open(lockPath, { read: true, write: true });
   } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
     throw writeError(lockPath, e) ?? e;
   }
 }
@@ -167,6 +174,30 @@ async function writeHolder(file: Deno.FsFile, lockPath: string, content: string)
     await file.syncData();
   } catch (e) {
     throw writeError(lockPath, e) ?? e;
+  }
+}
+
+/**
+ * Creates `lockPath` whole and locked: `content` in a locked temp file, hard-linked as
+ * `lockPath`. Returns the open, locked file, or null when a lock file exists already.
+ */
+async function createLockFile(lockPath: string, content: string): Promise<Deno.FsFile | null> {
+  const tmp = tempPathFor(lockPath);
+  let file: Deno.FsFile | null = null;
+  try {
+    file = await Deno.open(tmp, { read: true, write: true, createNew: true });
+    const bytes = new TextEncoder().encode(content);
+    for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+    await file.syncData();
+    if (!(await file.tryLock(true))) throw new Error(`cannot lock the new file ${tmp}`);
+    await Deno.link(tmp, lockPath);
+    return file;
+  } catch (e) {
+    file?.close();
+    if (e instanceof Deno.errors.AlreadyExists) return null;
+    throw writeError(lockPath, e) ?? e;
+  } finally {
+    await Deno.remove(tmp).catch(() => {});
   }
 }
 
@@ -218,8 +249,17 @@ export async function lockRunFolder(dir: string, command = "train"): Promise<Run
     command,
     nonce: crypto.randomUUID(),
   };
+  const content = JSON.stringify(holder) + "\n";
+  const lockOf = (file: Deno.FsFile): RunLock => ({
+    path: lockPath,
+    holder,
+    release: () => release(file, lockPath, created ? dir : null),
+  });
   for (let attempt = 0; attempt < 10; attempt++) {
+    const fresh = await createLockFile(lockPath, content);
+    if (fresh !== null) return lockOf(fresh);
     const file = await openLockFile(lockPath);
+    if (file === null) continue; // released meanwhile: create it
     if (!(await file.tryLock(true))) {
       file.close();
       const other = await readHeldLock(lockPath);
@@ -238,16 +278,12 @@ export async function lockRunFolder(dir: string, command = "train"): Promise<Run
       ) {
         throw new RunLockError(heldMessage(dir, lockPath, previous, here), lockPath, previous);
       }
-      await writeHolder(file, lockPath, JSON.stringify(holder) + "\n");
+      await writeHolder(file, lockPath, content);
     } catch (e) {
       file.close();
       throw e;
     }
-    return {
-      path: lockPath,
-      holder,
-      release: () => release(file, lockPath, created ? dir : null),
-    };
+    return lockOf(file);
   }
   throw new RunLockError(
     `cannot take the lock ${lockPath}: other processes keep taking it`,

@@ -7,7 +7,7 @@
  * TRACE_FILE gets one line per event, `<time> <event> [file]` (time: Unix epoch in ms, the clock
  * of `performance.timeOrigin + performance.now()` in the parent too): `fit+` /
  * `fit-` (training), `eval+` / `eval-` (an evaluation), `write+ NAME` (a temp file of NAME
- * opened, see train/temp_files.ts), `write- NAME` (renamed over NAME) and `read NAME` (a
+ * opened, see train/temp_files.ts), `write- NAME` (renamed over NAME, or linked as NAME) and `read NAME` (a
  * checkpoint read; `export` also prints `traced: read NAME` on stdout then, a mark to time a kill
  * from). It only observes: the files written are the same bits as without it.
  *
@@ -38,6 +38,13 @@ Deno.open = (p: string | URL, options?: Deno.OpenOptions) => {
 const rename = Deno.rename;
 Deno.rename = async (from: string | URL, to: string | URL) => {
   const r = await rename(from, to);
+  const t = parseTempName(String(from).split("/").pop()!);
+  if (t !== null) log(`write- ${t.target}`);
+  return r;
+};
+const link = Deno.link; // the run lock's temp file is linked as run.lock, not renamed
+Deno.link = async (from: string, to: string) => {
+  const r = await link(from, to);
   const t = parseTempName(String(from).split("/").pop()!);
   if (t !== null) log(`write- ${t.target}`);
   return r;

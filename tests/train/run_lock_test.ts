@@ -84,6 +84,14 @@ Deno.test("lockRunFolder() takes over the lock of a dead process (one taker of m
     }
     await (won[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof lockRunFolder>>>).value
       .release();
+    // eight takers of a folder with no lock (the release removed it): exactly one; the lock
+    // appears whole (linked from a temp file), and no temp file stays behind
+    const fresh = await Promise.allSettled(Array.from({ length: 8 }, () => lockRunFolder(dir)));
+    const first = fresh.filter((t) => t.status === "fulfilled");
+    assert.equal(first.length, 1, JSON.stringify(fresh.map((t) => t.status)));
+    assert.deepEqual(await listFiles(dir), [LOCK_NAME]);
+    await (first[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof lockRunFolder>>>).value
+      .release();
     // a live process (pid 1 runs on every Linux machine): refused
     await Deno.writeTextFile(lockPath, lockText({ pid: 1 }));
     await assert.rejects(() => lockRunFolder(dir), /is in use by train pid 1 on /);
@@ -178,6 +186,38 @@ Deno.test("a second train on the same --out, or resuming it, stops with one line
     assert.equal(b.code, 2, b.stderr);
     assert.match(b.stderr, /^error: .*ubyte/);
     await assert.rejects(() => Deno.stat(bad), Deno.errors.NotFound);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a lock file never appears without its holder (another process takes and releases it 30 times)", async () => {
+  const dir = await Deno.makeTempDir();
+  const lockPath = `${dir}/${LOCK_NAME}`;
+  const module = new URL("../../train/run_lock.ts", import.meta.url).href;
+  const script = `const { lockRunFolder } = await import(${JSON.stringify(module)});
+    for (let i = 0; i < 30; i++) await (await lockRunFolder(${JSON.stringify(dir)})).release();`;
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["eval", script],
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    let done = false;
+    const status = child.output().then((o) => {
+      done = true;
+      return o;
+    });
+    let seen = 0;
+    while (!done) {
+      const text = await Deno.readTextFile(lockPath).catch(() => null);
+      if (text === null) continue; // no lock at this moment
+      seen++;
+      assert.equal(typeof JSON.parse(text).pid, "number", `a lock read as ${JSON.stringify(text)}`);
+    }
+    const out = await status;
+    assert.ok(out.success, new TextDecoder().decode(out.stderr));
+    assert.ok(seen > 0, "the poller never saw the lock");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
