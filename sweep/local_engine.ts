@@ -7,7 +7,9 @@
  * up where it stopped; a job another process is running (its run lock is held) is skipped. A
  * failed job is recorded (./exit_record.ts) and the next one runs. Ctrl-C
  * or SIGTERM stops the sweep after the running job has stopped (SIGTERM is passed on to it, which
- * then checkpoints, see train/preemption.ts).
+ * then checkpoints, see train/preemption.ts); so does a job that was told to stop on its own (a
+ * SIGTERM or SIGUSR1 sent to the trainer alone: it checkpoints and exits 75), which is not a
+ * failure.
  * @module
  */
 import {
@@ -20,6 +22,7 @@ import {
 import type { SweepJob } from "./grid.ts";
 import { heldByLiveProcess, readJobProgress } from "./job_progress.ts";
 import { writeExit } from "./exit_record.ts";
+import { PREEMPTED_EXIT_CODE } from "../train/preemption.ts";
 import type { SweepPaths } from "./sweep_folder.ts";
 
 /** Where the engine's own lines go. */
@@ -133,13 +136,17 @@ export async function runLocal(
     );
     const code = await runJob(job, settings, stop);
     await writeExit(paths, job.index, code);
+    const stoppedBy = stop.signal ??
+      (code === PREEMPTED_EXIT_CODE
+        ? "a signal to its trainer (exit 75, checkpoint written)"
+        : null);
     if (code === 0) outcome.done += 1;
-    else if (stop.signal === null) {
+    else if (stoppedBy === null) {
       print(`${head}: failed with exit code ${code} (its lines above say why)`);
       outcome.failed.push(job);
     }
-    if (stop.signal !== null) {
-      print(`${head}: stopped by ${stop.signal}; run the same command again to continue`);
+    if (stoppedBy !== null) {
+      print(`${head}: stopped by ${stoppedBy}; run the same command again to continue`);
       outcome.interrupted = true;
       break;
     }

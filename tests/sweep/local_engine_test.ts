@@ -99,3 +99,52 @@ Deno.test("sweep --engine local: failures recorded, the same command again finis
     await Deno.remove(broken, { recursive: true });
   }
 });
+
+/** The pids of `pid`'s children (from /proc). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    const stat = await Deno.readTextFile(`/proc/${e.name}/stat`).catch(() => "");
+    // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis
+    if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(+e.name);
+  }
+  return out;
+}
+
+Deno.test("sweep --engine local: a job whose trainer alone is stopped (SIGTERM, exit 75) stops the sweep, not a failure", async () => {
+  const data = await syntheticMnistDir();
+  const root = await Deno.makeTempDir();
+  const args = ["t", "mnist_ste", "--seeds", "1-2", "--epochs", "3", "--limit-train", "6000"];
+  args.push("--limit-test", "100", "--batch-size", "10", "--model-architecture", "MLP_CL");
+  args.push("--data-dir", data, "--root", root);
+  const sweep = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "sweep/main.ts", ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(sweep.stderr).text();
+  let out = "";
+  try {
+    const reader = sweep.stdout.getReader(), dec = new TextDecoder();
+    let signalled = false;
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      out += dec.decode(r.value);
+      if (signalled || !/^epoch 1\/3 /m.test(out)) continue; // stop it in the second epoch
+      const trainers = await childrenOf(sweep.pid);
+      assert.equal(trainers.length, 1, `trainer processes: ${trainers}`);
+      Deno.kill(trainers[0]!, "SIGTERM");
+      signalled = true;
+    }
+    const { code } = await sweep.status;
+    const all = out + (await stderr);
+    assert.equal(code, 130, all);
+    assert.match(all, /preempted by SIGTERM: stopped at epoch \d+, step \d+, checkpoint /);
+    assert.match(all, /\[1\/2\] mnist_ste seed 1: stopped by a signal to its trainer \(exit 75/);
+    assert.doesNotMatch(all, /failed with exit code|\[2\/2\]/);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
