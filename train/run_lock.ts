@@ -201,6 +201,23 @@ async function createLockFile(lockPath: string, content: string): Promise<Deno.F
   }
 }
 
+/** Creates `dir` (and its parents) when missing; whether it had to. A disk error is one line. */
+async function makeFolder(dir: string): Promise<boolean> {
+  let created = false;
+  try {
+    await Deno.stat(dir);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw writeError(dir, e) ?? e;
+    created = true;
+  }
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw writeError(dir, e) ?? e;
+  }
+  return created;
+}
+
 /**
  * Takes the lock of run folder `dir` (created if missing): see the module doc.
  *
@@ -228,18 +245,7 @@ async function createLockFile(lockPath: string, content: string): Promise<Deno.F
  */
 export async function lockRunFolder(dir: string, command = "train"): Promise<RunLock> {
   const lockPath = path.join(dir, LOCK_NAME);
-  let created = false;
-  try {
-    await Deno.stat(dir);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw writeError(dir, e) ?? e;
-    created = true;
-  }
-  try {
-    await Deno.mkdir(dir, { recursive: true });
-  } catch (e) {
-    throw writeError(dir, e) ?? e;
-  }
+  const created = await makeFolder(dir);
   const here = hostname();
   const holder: LockHolder = {
     pid: Deno.pid,
