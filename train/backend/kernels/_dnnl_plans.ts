@@ -11,10 +11,11 @@
  * for the cost of reordering the activations to oneDNN's blocked layout and back. A Winograd plan
  * needs a buffer for those reordered arguments and its scratchpad, which grows with the images
  * per call: the batch is split into the fewest equal chunks whose plan needs at most
- * {@linkcode MAX_PLAN_BYTES} (`BNN_DNNL_MAX_MIB`). Images are independent, so chunking the
- * forward and input-gradient convolutions changes no result; the filter gradient, a sum over the
- * images, adds each chunk's part to the previous ones (the output reorder's sum post-op) in chunk
- * order. Where even one image does not fit (the filter gradient of a 512→512 layer: the
+ * {@linkcode MAX_PLAN_BYTES} (`BNN_DNNL_MAX_MIB`). Images are independent, so the forward and
+ * input-gradient convolutions simply run chunk by chunk (oneDNN may block a smaller call
+ * differently, so the last bits can differ from one whole-batch call); the filter gradient, a sum
+ * over the images, adds each chunk's part to the previous ones (the output reorder's sum post-op)
+ * in chunk order. Either way the same bound gives the same bits. Where even one image does not fit (the filter gradient of a 512→512 layer: the
  * per-thread transformed filters alone take ~130 MiB), the direct kernels run the whole batch in
  * place on the tfjs tensors (NHWC, no activation copies). `BNN_DNNL_ALGO=direct` (read once)
  * forces the direct kernels.
