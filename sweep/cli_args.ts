@@ -14,7 +14,7 @@ import { parseArgs } from "node:util";
 import { UsageError } from "../cli/errors.ts";
 import { parseArgsErrorLine } from "../cli/parse_args_error.ts";
 import { configOptions, pickConfigOverrides } from "../train/config/mod.ts";
-import { BACKEND_NAMES } from "../train/backend/mod.ts";
+import { parseBackendFlag } from "../train/backend/backend_flag.ts";
 import { type Engine, ENGINES } from "./manifest.ts";
 import { DEFAULT_SWEEPS_ROOT } from "./sweep_folder.ts";
 
@@ -149,14 +149,7 @@ export function parseSweepArgs(args: string[]): SweepArgs {
       `--engine must be local or slurm: current value is ${JSON.stringify(engine)}`,
     );
   }
-  const backend = v.backend as string | undefined;
-  if (backend !== undefined && !(BACKEND_NAMES as readonly string[]).includes(backend)) {
-    throw new UsageError(
-      `--backend must be one of ${BACKEND_NAMES.join(", ")}: current value is ${
-        JSON.stringify(backend)
-      }`,
-    );
-  }
+  const backend = parseBackendFlag(v.backend as string | undefined);
   const overrides = pickConfigOverrides(v);
   const resume = v.resume === true;
   if (resume && (rest.length > 0 || v.seeds !== undefined || Object.keys(overrides).length > 0)) {

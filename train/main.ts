@@ -35,7 +35,8 @@
  */
 import { parseArgs } from "node:util";
 import { reportError, UsageError } from "../cli/errors.ts";
-import { BACKEND_NAMES, type BackendName } from "./backend/mod.ts";
+import { BACKEND_NAMES } from "./backend/mod.ts";
+import { parseBackendFlag } from "./backend/backend_flag.ts";
 import { configHelp, configOptions, pickConfigOverrides } from "./config/mod.ts";
 import { parseArgsErrorLine } from "../cli/parse_args_error.ts";
 import { NonFiniteError } from "./trainer.ts";
@@ -137,14 +138,7 @@ export function parseCli(args: string[]): CliArgs {
       `unexpected argument ${JSON.stringify(extra[0])} (one CONFIG file at most)`,
     );
   }
-  const backend = v.backend as string | undefined;
-  if (backend !== undefined && !(BACKEND_NAMES as readonly string[]).includes(backend)) {
-    throw new UsageError(
-      `--backend must be one of ${BACKEND_NAMES.join(", ")}: current value is ${
-        JSON.stringify(backend)
-      }`,
-    );
-  }
+  const backend = parseBackendFlag(v.backend as string | undefined);
   const everyText = v["checkpoint-every"] as string | undefined;
   const checkpointEvery = everyText === undefined ? 0 : Number(everyText);
   if (!Number.isInteger(checkpointEvery) || checkpointEvery < 0 || everyText?.trim() === "") {
@@ -164,7 +158,7 @@ export function parseCli(args: string[]): CliArgs {
     dataDir: v["data-dir"] as string | undefined,
     out: v.out as string | undefined,
     resume: v.resume as string | undefined,
-    backend: backend as BackendName | undefined,
+    backend,
     checkpointEvery: everyText === undefined ? undefined : checkpointEvery,
     wandb: v.wandb === true,
     help,
