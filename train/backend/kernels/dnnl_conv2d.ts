@@ -7,11 +7,10 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { DnnlLib } from "../_dnnl.ts";
-import { f32View, sizeOf } from "../_wasm_heap.ts";
 import { type ConvAttrs, convGeometry } from "./_conv_geometry.ts";
-import { CONV_FORWARD, convChunks, countFallback, runChunks } from "./_dnnl_plans.ts";
+import { CONV_FORWARD } from "./_dnnl_plans.ts";
+import { runDnnlOrFallback } from "./_dnnl_kernel.ts";
 
 /**
  * Makes the oneDNN `Conv2D` kernel function.
@@ -27,26 +26,14 @@ import { CONV_FORWARD, convChunks, countFallback, runChunks } from "./_dnnl_plan
  */
 export function dnnlConv2D(dnnl: DnnlLib, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
-    const backend = args.backend as BackendWasm;
     const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
     const g = convGeometry(x.shape, filter.shape, args.attrs as unknown as ConvAttrs);
-    const chunks = g && x.dtype === "float32" && filter.dtype === "float32" &&
-        sizeOf(x.shape) > 0 && sizeOf(filter.shape) > 0 && g.OH * g.OW > 0
-      ? convChunks(dnnl, CONV_FORWARD, g)
-      : null;
-    if (!g || !chunks) {
-      countFallback();
-      return fallback(args);
-    }
-    const out = backend.makeOutput([g.N, g.OH, g.OW, g.CO], "float32");
-    runChunks(
-      dnnl,
-      chunks,
+    return runDnnlOrFallback(dnnl, fallback, args, {
+      kind: CONV_FORWARD,
       g,
-      f32View(backend, x),
-      f32View(backend, filter),
-      f32View(backend, out),
-    );
-    return out;
+      a: x,
+      b: filter,
+      outShape: (g) => [g.N, g.OH, g.OW, g.CO],
+    });
   };
 }

@@ -6,11 +6,10 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { DnnlLib } from "../_dnnl.ts";
-import { f32View, sizeOf } from "../_wasm_heap.ts";
 import { type ConvAttrs, convGeometry } from "./_conv_geometry.ts";
-import { CONV_BACKWARD_WEIGHTS, convChunks, countFallback, runChunks } from "./_dnnl_plans.ts";
+import { CONV_BACKWARD_WEIGHTS } from "./_dnnl_plans.ts";
+import { runDnnlOrFallback } from "./_dnnl_kernel.ts";
 
 /**
  * Makes the oneDNN `Conv2DBackpropFilter` kernel function.
@@ -26,20 +25,15 @@ import { CONV_BACKWARD_WEIGHTS, convChunks, countFallback, runChunks } from "./_
  */
 export function dnnlConv2DBackpropFilter(dnnl: DnnlLib, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
-    const backend = args.backend as BackendWasm;
     const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
     const attrs = args.attrs as unknown as ConvAttrs & { filterShape: number[] };
     const g = convGeometry(x.shape, attrs.filterShape, { ...attrs, dilations: 1 });
-    const chunks = g && x.dtype === "float32" && dy.dtype === "float32" &&
-        sizeOf(x.shape) > 0 && sizeOf(dy.shape) > 0 && sizeOf(attrs.filterShape) > 0
-      ? convChunks(dnnl, CONV_BACKWARD_WEIGHTS, g)
-      : null;
-    if (!g || !chunks) {
-      countFallback();
-      return fallback(args);
-    }
-    const out = backend.makeOutput(attrs.filterShape, "float32");
-    runChunks(dnnl, chunks, g, f32View(backend, x), f32View(backend, dy), f32View(backend, out));
-    return out;
+    return runDnnlOrFallback(dnnl, fallback, args, {
+      kind: CONV_BACKWARD_WEIGHTS,
+      g,
+      a: x,
+      b: dy,
+      outShape: () => attrs.filterShape,
+    });
   };
 }

@@ -6,11 +6,10 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
-import type { BackendWasm } from "@tensorflow/tfjs-backend-wasm";
 import type { DnnlLib } from "../_dnnl.ts";
-import { f32View, sizeOf } from "../_wasm_heap.ts";
 import { type ConvAttrs, convGeometry } from "./_conv_geometry.ts";
-import { CONV_BACKWARD_DATA, convChunks, countFallback, runChunks } from "./_dnnl_plans.ts";
+import { CONV_BACKWARD_DATA } from "./_dnnl_plans.ts";
+import { runDnnlOrFallback } from "./_dnnl_kernel.ts";
 
 /**
  * Makes the oneDNN `Conv2DBackpropInput` kernel function.
@@ -26,27 +25,15 @@ import { CONV_BACKWARD_DATA, convChunks, countFallback, runChunks } from "./_dnn
  */
 export function dnnlConv2DBackpropInput(dnnl: DnnlLib, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
-    const backend = args.backend as BackendWasm;
     const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
     const attrs = args.attrs as unknown as ConvAttrs & { inputShape: number[] };
     const g = convGeometry(attrs.inputShape, filter.shape, { ...attrs, dilations: 1 });
-    const chunks = g && dy.dtype === "float32" && filter.dtype === "float32" &&
-        sizeOf(dy.shape) > 0 && sizeOf(attrs.inputShape) > 0 && sizeOf(filter.shape) > 0
-      ? convChunks(dnnl, CONV_BACKWARD_DATA, g)
-      : null;
-    if (!g || !chunks) {
-      countFallback();
-      return fallback(args);
-    }
-    const out = backend.makeOutput([g.N, g.H, g.W, g.C], "float32");
-    runChunks(
-      dnnl,
-      chunks,
+    return runDnnlOrFallback(dnnl, fallback, args, {
+      kind: CONV_BACKWARD_DATA,
       g,
-      f32View(backend, dy),
-      f32View(backend, filter),
-      f32View(backend, out),
-    );
-    return out;
+      a: dy,
+      b: filter,
+      outShape: (g) => [g.N, g.H, g.W, g.C],
+    });
   };
 }
